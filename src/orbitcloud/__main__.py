@@ -1,0 +1,5 @@
+"""``python -m orbitcloud`` runs the command line."""
+
+from orbitcloud.cli.main import main
+
+main()

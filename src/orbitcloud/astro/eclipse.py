@@ -1,0 +1,117 @@
+"""Eclipse (umbra and penumbra) and the beta angle.
+
+The sunlit fraction is the visible fraction of the solar disk seen from the satellite, with the
+Earth an occulting disk: the conical shadow model of Montenbruck & Gill, *Satellite Orbits*
+(2000), sec. 3.4.2, eqs. 3.85-3.87. Earth's oblateness is included by scaling z by a/b before
+the geometry (the "oblate Earth" shadow of e.g. Vallado sec. 5.3), which maps the ellipsoid to
+a sphere of radius a; the solar disk is treated as flat (its 0.27 deg radius makes that exact
+to about 1e-4 in the fraction).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from orbitcloud.astro.constants import R_EARTH_M, R_SUN_M, WGS84_F
+
+
+def sunlit_fraction(
+    r_sat: np.ndarray,
+    r_sun: np.ndarray,
+    earth_radius_m: float = R_EARTH_M,
+    flattening: float = WGS84_F,
+) -> np.ndarray:
+    """Fraction of the solar disk visible from each satellite, in [0, 1].
+
+    Parameters
+    ----------
+    r_sat : (n_time, n_sat, 3) geocentric satellite positions [m] (any Earth-centred frame)
+    r_sun : (n_time, 3) geocentric Sun positions in the same frame [m]
+    earth_radius_m : equatorial radius of the occulting Earth [m]
+    flattening : Earth flattening; 0 for a spherical Earth
+
+    Returns
+    -------
+    (n_time, n_sat) float array; 1 in full sunlight, 0 in umbra, between in penumbra.
+
+    References
+    ----------
+    Montenbruck, O., Gill, E. (2000). Satellite Orbits, Springer, sec. 3.4.2.
+    """
+    r_sat = np.asarray(r_sat, dtype=float)
+    sun = np.asarray(r_sun, dtype=float)
+    if r_sat.ndim == 2:
+        r_sat = r_sat[None]
+    if sun.ndim == 1:
+        sun = sun[None]
+    zscale = 1.0 / (1.0 - flattening)
+    sx, sy, sz = sun[:, None, 0], sun[:, None, 1], sun[:, None, 2] * zscale
+    x = r_sat[..., 0]
+    y = r_sat[..., 1]
+    z = r_sat[..., 2] * zscale
+    r2 = x * x + y * y + z * z
+    # vector satellite -> sun
+    dx = sx - x
+    dy = sy - y
+    dz = sz - z
+    d2 = dx * dx + dy * dy + dz * dz
+    r = np.sqrt(r2)
+    d = np.sqrt(d2)
+    a_sun = np.arcsin(np.minimum(R_SUN_M / d, 1.0))  # apparent solar radius
+    a_earth = np.arcsin(np.minimum(earth_radius_m / r, 1.0))  # apparent Earth radius
+    cos_sep = -(x * dx + y * dy + z * dz) / (r * d)
+    sep = np.arccos(np.clip(cos_sep, -1.0, 1.0))  # angle between Earth centre and Sun centre
+    frac = np.ones_like(sep)
+    umbra = sep <= a_earth - a_sun
+    partial = (sep < a_earth + a_sun) & ~umbra
+    frac[umbra] = 0.0
+    if np.any(partial):
+        c = sep[partial]
+        a = a_sun[partial]
+        b = a_earth[partial]
+        # overlap area of two disks (radii a, b, centre distance c), M&G eq. 3.87
+        xx = (c * c + a * a - b * b) / (2.0 * c)
+        yy = np.sqrt(np.maximum(a * a - xx * xx, 0.0))
+        area = (
+            a * a * np.arccos(np.clip(xx / a, -1, 1))
+            + b * b * np.arccos(np.clip((c - xx) / b, -1, 1))
+            - c * yy
+        )
+        frac[partial] = np.clip(1.0 - area / (np.pi * a * a), 0.0, 1.0)
+    return frac
+
+
+def beta_angle_rad(r: np.ndarray, v: np.ndarray, r_sun: np.ndarray) -> np.ndarray:
+    """Beta angle: elevation of the Sun above the orbit plane [rad].
+
+    beta = asin( s_hat . h_hat ), h = r x v (inertial frame, e.g. TEME). Standard definition
+    (e.g. Vallado, sec. 5.3; NASA TFAWS).
+
+    Parameters
+    ----------
+    r, v : (n_time, n_sat, 3) inertial position [m] and velocity [m/s]
+    r_sun : (n_time, 3) Sun position in the same frame [m]
+    """
+    h = np.cross(r, v)
+    h /= np.linalg.norm(h, axis=-1, keepdims=True)
+    s = np.asarray(r_sun, dtype=float)
+    s = s / np.linalg.norm(s, axis=-1, keepdims=True)
+    return np.arcsin(np.clip(np.einsum("tsk,tk->ts", h, s), -1.0, 1.0))
+
+
+def eclipse_fraction_cylindrical(
+    beta_rad: np.ndarray, altitude_m: np.ndarray, earth_radius_m: float = R_EARTH_M
+) -> np.ndarray:
+    """Fraction of a circular orbit spent in a cylindrical Earth shadow.
+
+    f = (1/pi) acos( sqrt(h^2 + 2 R h) / ((R + h) cos beta) ) for |beta| < asin(R/(R+h)),
+    else 0. Standard closed form (NASA TFAWS thermal course; CNES CelestLab
+    ``CL_gm_betaEclipse``); used to check the conical model and for quick sizing.
+    """
+    beta = np.asarray(beta_rad, dtype=float)
+    h = np.asarray(altitude_m, dtype=float)
+    rr = earth_radius_m
+    beta_star = np.arcsin(rr / (rr + h))
+    arg = np.sqrt(h * h + 2 * rr * h) / ((rr + h) * np.cos(beta))
+    f = np.arccos(np.clip(arg, -1.0, 1.0)) / np.pi
+    return np.where(np.abs(beta) < beta_star, f, 0.0)

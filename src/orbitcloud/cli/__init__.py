@@ -1,0 +1,1 @@
+"""The ``orbitcloud`` command line."""

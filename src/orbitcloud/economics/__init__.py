@@ -1,0 +1,1 @@
+"""Economics: launch, hardware and energy cost; cost per token against terrestrial."""

@@ -1,0 +1,90 @@
+"""What the time loop carries: the scenario, the satellites, the grid, seeded RNGs, outputs."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+import pyarrow as pa
+
+from orbitcloud.astro.elements import SatelliteSet
+from orbitcloud.astro.ephemeris import EphemerisChunk
+from orbitcloud.astro.timescales import TimeGrid
+from orbitcloud.scenario.model import Scenario
+
+
+class TableSink(Protocol):
+    """Where tables go (the results layer provides a Parquet implementation)."""
+
+    def write(self, name: str, table: pa.Table) -> None:
+        """Append ``table`` to the table ``name`` (created on first write)."""
+
+    def close(self) -> None:
+        """Finish every table."""
+
+
+class MemorySink:
+    """A sink that keeps tables in memory (tests, notebooks)."""
+
+    def __init__(self) -> None:
+        self.parts: dict[str, list[pa.Table]] = {}
+
+    def write(self, name: str, table: pa.Table) -> None:
+        self.parts.setdefault(name, []).append(table)
+
+    def close(self) -> None:
+        pass
+
+    def table(self, name: str) -> pa.Table:
+        return pa.concat_tables(self.parts[name])
+
+
+@dataclass
+class RunContext:
+    """State shared by the stages of one run.
+
+    Attributes
+    ----------
+    summary : nested dict merged into summary.json (each stage adds its own section)
+    kpis : flat ``name -> value`` map of headline numbers (units in the names)
+    warnings : human-readable warnings about the design (e.g. a radiator too small)
+    state : per-stage working state that later stages may read (e.g. ``"power"``)
+    """
+
+    scenario: Scenario
+    sats: SatelliteSet
+    grid: TimeGrid
+    sink: TableSink
+    summary: dict[str, Any] = field(default_factory=dict)
+    kpis: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    state: dict[str, Any] = field(default_factory=dict)
+    progress: Callable[[str, float], None] | None = None
+
+    def rng(self, purpose: str) -> np.random.Generator:
+        """A generator seeded by the scenario seed and a stable hash of ``purpose``.
+
+        One seed drives every random process; each purpose gets its own stream, so adding a
+        stage does not change the numbers another stage draws.
+        """
+        key = int.from_bytes(hashlib.sha256(purpose.encode()).digest()[:8], "little")
+        return np.random.default_rng([self.scenario.seed, key])
+
+    def time_array(self, k0: int, k1: int) -> pa.Array:
+        """UTC timestamps of steps k0..k1-1 as an Arrow ``timestamp[ms, tz=UTC]`` array."""
+        return pa.array(self.grid.unix_ms(k0, k1), type=pa.timestamp("ms", tz="UTC"))
+
+
+class Stage(Protocol):
+    """One model in the time loop. ``process`` sees every geometry chunk in time order."""
+
+    name: str
+
+    def start(self, ctx: RunContext) -> None: ...
+
+    def process(self, chunk: EphemerisChunk, ctx: RunContext) -> None: ...
+
+    def finish(self, ctx: RunContext) -> None: ...

@@ -1,0 +1,122 @@
+"""Geometry stage: the ``positions`` table and geometry KPIs (sunlight, altitude, SGP4 flags)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+
+from orbitcloud.astro.ephemeris import EphemerisChunk
+from orbitcloud.astro.propagate import ERROR_TEXT
+from orbitcloud.engine.context import RunContext
+
+_RAD2DEG = 180.0 / np.pi
+
+
+def positions_table(chunk: EphemerisChunk, ctx: RunContext, every: int = 1) -> pa.Table:
+    """Rows (time, sat) of one chunk: ITRF position, geodetic position and sunlit fraction.
+
+    Flagged (time, satellite) rows keep their place with null values and their SGP4 code in
+    ``sgp4_error`` -- never a NaN.
+    """
+    ks = np.arange(chunk.k0, chunk.k1)
+    keep = (ks % every) == 0
+    if not keep.any():
+        return pa.table({})
+    sel = np.nonzero(keep)[0]
+    n_t = len(sel)
+    n_s = chunk.r_itrf.shape[1]
+    mask = (chunk.error[sel] != 0).ravel()
+    has_mask = bool(mask.any())
+
+    def col(values: np.ndarray, dtype: type) -> pa.Array:
+        flat = np.ascontiguousarray(values, dtype=dtype).ravel()
+        return pa.array(flat, mask=mask if has_mask else None)
+
+    times = ctx.grid.unix_ms(chunk.k0, chunk.k1)[sel]
+    r = chunk.r_itrf[sel]
+    return pa.table(
+        {
+            "time": pa.array(np.repeat(times, n_s), type=pa.timestamp("ms", tz="UTC")),
+            "sat": pa.array(np.tile(np.arange(n_s, dtype=np.int32), n_t)),
+            "x_m": col(r[..., 0], np.float64),
+            "y_m": col(r[..., 1], np.float64),
+            "z_m": col(r[..., 2], np.float64),
+            "lat_deg": col(chunk.lat_rad[sel] * _RAD2DEG, np.float32),
+            "lon_deg": col(chunk.lon_rad[sel] * _RAD2DEG, np.float32),
+            "alt_km": col(chunk.alt_m[sel] / 1000.0, np.float32),
+            "sunlit": col(chunk.sunlit[sel], np.float32),
+            "sgp4_error": pa.array(chunk.error[sel].ravel()),
+        }
+    )
+
+
+class GeometryStage:
+    """Writes ``positions`` (if enabled) and accumulates sunlight / altitude / SGP4 statistics."""
+
+    name = "geometry"
+
+    def start(self, ctx: RunContext) -> None:
+        n = len(ctx.sats)
+        self.sunlit_sum = np.zeros(n)
+        self.valid_count = np.zeros(n, dtype=np.int64)
+        self.err_counts = np.zeros(256, dtype=np.int64)
+        self.first_error_step = np.full(n, -1, dtype=np.int64)
+        self.alt_min = np.full(n, np.inf)
+        self.alt_max = np.full(n, -np.inf)
+
+    def process(self, chunk: EphemerisChunk, ctx: RunContext) -> None:
+        valid = chunk.valid
+        self.sunlit_sum += np.where(valid, chunk.sunlit, 0.0).sum(axis=0)
+        self.valid_count += valid.sum(axis=0)
+        self.err_counts += np.bincount(chunk.error.ravel().astype(np.uint8), minlength=256)
+        bad = ~valid
+        first = np.where(bad.any(axis=0), chunk.k0 + bad.argmax(axis=0), -1)
+        new = (self.first_error_step < 0) & (first >= 0)
+        self.first_error_step[new] = first[new]
+        alt = np.where(valid, chunk.alt_m, np.nan)
+        if valid.any():
+            with np.errstate(all="ignore"):
+                self.alt_min = np.fmin(self.alt_min, np.nanmin(np.where(valid, alt, np.inf), 0))
+                self.alt_max = np.fmax(self.alt_max, np.nanmax(np.where(valid, alt, -np.inf), 0))
+        out = ctx.scenario.outputs
+        if out.positions:
+            table = positions_table(chunk, ctx, out.positions_every)
+            if table.num_columns:
+                ctx.sink.write("positions", table)
+        ctx.state["geometry_stage"] = self
+
+    def finish(self, ctx: RunContext) -> None:
+        flagged = int(self.err_counts[1:].sum())
+        with np.errstate(invalid="ignore", divide="ignore"):
+            sunlit_per_sat = self.sunlit_sum / self.valid_count
+        by_code = {
+            ERROR_TEXT.get(c, str(c)): int(self.err_counts[c])
+            for c in range(1, 256)
+            if self.err_counts[c]
+        }
+        n_aff = int((self.first_error_step >= 0).sum())
+        ctx.summary["propagation"] = {
+            "flagged_sat_steps": flagged,
+            "satellites_with_errors": n_aff,
+            "by_error": by_code,
+        }
+        ok = self.valid_count > 0
+        ctx.kpis["satellites"] = len(ctx.sats)
+        ctx.kpis["time_steps"] = ctx.grid.n
+        ctx.kpis["sunlit_fraction_mean"] = (
+            round(float(np.mean(sunlit_per_sat[ok])), 6) if ok.any() else None
+        )
+        ctx.kpis["altitude_min_km"] = (
+            round(float(np.min(self.alt_min[ok])) / 1000.0, 3) if ok.any() else None
+        )
+        ctx.kpis["altitude_max_km"] = (
+            round(float(np.max(self.alt_max[ok])) / 1000.0, 3) if ok.any() else None
+        )
+        ctx.kpis["propagation_errors"] = flagged
+        if n_aff:
+            ctx.warnings.append(
+                f"{n_aff} satellite(s) had SGP4 errors or non-finite positions during the run "
+                f"({flagged} satellite-steps, {by_code}); their rows carry nulls and a code in "
+                "positions.sgp4_error, and later models treat them as lost"
+            )
+        ctx.state["sunlit_fraction_per_sat"] = sunlit_per_sat

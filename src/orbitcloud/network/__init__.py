@@ -1,0 +1,1 @@
+"""Network: optical ISLs and link budgets, ground segment, snapshot graphs, routing, capacity."""

@@ -1,0 +1,1 @@
+"""Operations: station keeping, lifetime, conjunction screening, formation flying."""

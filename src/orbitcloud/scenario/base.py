@@ -1,0 +1,50 @@
+"""Base model and small validated types shared by every scenario section."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict
+
+
+class Model(BaseModel):
+    """Strict scenario model: unknown keys rejected, NaN/inf rejected, no str->number coercion.
+
+    pydantic v2 ignores unknown keys and accepts NaN/inf by default (shared/PITFALLS.md), so a
+    misplaced key would vanish silently: ``extra="forbid"`` and ``allow_inf_nan=False`` close that,
+    and ``strict=True`` keeps ``"1e3"`` (a string) out of a number field.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+        allow_inf_nan=False,
+        strict=True,
+        validate_default=True,
+        frozen=False,
+    )
+
+
+def parse_utc(text: str) -> datetime:
+    """Parse an ISO-8601 UTC instant such as ``2023-07-18T00:00:00Z`` (a naive time is UTC)."""
+    t = text.strip()
+    if t.endswith(("Z", "z")):
+        t = t[:-1] + "+00:00"
+    try:
+        dt = datetime.fromisoformat(t)
+    except ValueError:
+        raise ValueError(
+            f"{text!r} is not an ISO-8601 UTC time; use e.g. '2023-07-18T00:00:00Z'"
+        ) from None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return dt.astimezone(UTC)
+
+
+def _check_utc(text: str) -> str:
+    parse_utc(text)
+    return text
+
+
+UtcTime = Annotated[str, AfterValidator(_check_utc)]
+"""An ISO-8601 UTC instant kept as the user wrote it; parse with :func:`parse_utc`."""

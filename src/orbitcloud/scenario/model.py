@@ -1,0 +1,203 @@
+"""The scenario schema: time grid, constellation sources, outputs, and the model sections.
+
+Each model section (network, spacecraft, environment, operations, economics) lives in its own
+module of this package; this module joins them into :class:`Scenario`. Field names carry their
+unit (``altitude_km``, ``step_s``); the models that use them convert to SI once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from orbitcloud.scenario.base import Model, UtcTime, parse_utc
+from orbitcloud.scenario.economics import EconomicsSpec
+from orbitcloud.scenario.environment import EnvironmentSpec
+from orbitcloud.scenario.network import GroundSpec, IslSpec, NetworkSpec
+from orbitcloud.scenario.operations import EventSpec, SchedulingSpec, WorkloadsSpec
+from orbitcloud.scenario.spacecraft import SpacecraftSpec
+
+MAX_STEPS = 50_000_000
+"""Upper bound on time steps in one run (a year at 1 s is 3.2e7): beyond it, a typo is likelier."""
+
+
+class TimeSpec(Model):
+    """The run's time grid: ``start + k * step_s`` for k = 0 .. floor(duration / step_s)."""
+
+    start: UtcTime = Field(description="ISO-8601 UTC start, e.g. '2023-07-18T00:00:00Z'")
+    duration_h: float | None = Field(None, ge=0, description="run length in hours")
+    duration_s: float | None = Field(None, ge=0, description="run length in seconds")
+    step_s: float = Field(gt=0, le=86_400, description="time step in seconds")
+    ut1_utc_s: float = Field(0.0, ge=-0.9, le=0.9, description="UT1-UTC in seconds (IERS)")
+    polar_x_arcsec: float = Field(0.0, ge=-1, le=1, description="polar motion x_p [arcsec]")
+    polar_y_arcsec: float = Field(0.0, ge=-1, le=1, description="polar motion y_p [arcsec]")
+
+    @model_validator(mode="after")
+    def _one_duration(self) -> TimeSpec:
+        if (self.duration_h is None) == (self.duration_s is None):
+            raise ValueError("give exactly one of duration_h or duration_s")
+        n = self.n_steps
+        if n > MAX_STEPS:
+            raise ValueError(
+                f"{n} time steps (duration / step_s + 1) is more than the {MAX_STEPS} allowed; "
+                "use a larger step_s or a shorter duration"
+            )
+        return self
+
+    @property
+    def duration_total_s(self) -> float:
+        return self.duration_s if self.duration_s is not None else float(self.duration_h) * 3600.0
+
+    @property
+    def start_dt(self) -> datetime:
+        return parse_utc(self.start)
+
+    @property
+    def n_steps(self) -> int:
+        return int(self.duration_total_s / self.step_s + 1e-9) + 1
+
+
+class WalkerSpec(Model):
+    """A Walker constellation i:t/p/f (Walker 1984), or Hypatia's layout.
+
+    ``layout: walker`` places plane k at RAAN ``raan0 + k * 360/p`` (delta) or ``k * 180/p``
+    (star) and slot j at mean anomaly ``j * 360/s + k * f * 360/t``. ``layout: hypatia``
+    reproduces Hypatia's generator exactly: odd planes shifted by half a slot, e = 1e-7.
+    """
+
+    planes: int = Field(ge=1, le=10_000)
+    sats_per_plane: int = Field(ge=1, le=10_000)
+    altitude_km: float | None = Field(None, gt=100, lt=100_000)
+    mean_motion_rev_per_day: float | None = Field(None, gt=0.9, lt=17.0)
+    inclination_deg: float = Field(ge=0, le=180)
+    phase_factor: int = Field(0, ge=0)
+    pattern: Literal["delta", "star"] = "delta"
+    layout: Literal["walker", "hypatia"] = "walker"
+    raan0_deg: float = Field(0.0, ge=-360, le=360)
+    eccentricity: float | None = Field(None, ge=0, lt=0.1)
+    arg_perigee_deg: float = Field(0.0, ge=-360, le=360)
+    bstar: float = Field(0.0, ge=-1, le=1, description="SGP4 drag term [1/earth radii]")
+    epoch: UtcTime | None = Field(None, description="element epoch (default: scenario start)")
+
+    @model_validator(mode="after")
+    def _check(self) -> WalkerSpec:
+        if (self.altitude_km is None) == (self.mean_motion_rev_per_day is None):
+            raise ValueError("give exactly one of altitude_km or mean_motion_rev_per_day")
+        if self.phase_factor >= max(self.planes, 1) and self.planes > 1:
+            raise ValueError(
+                f"phase_factor {self.phase_factor} must be in 0 .. planes-1 = {self.planes - 1}"
+            )
+        return self
+
+
+class SsoSpec(Model):
+    """Sun-synchronous orbit by altitude and local time of the ascending node.
+
+    The inclination follows from J2 (node rate = 360 deg per tropical year); ``count``
+    satellites are spread evenly in mean anomaly in one plane.
+    """
+
+    altitude_km: float = Field(gt=150, lt=6_000)
+    ltan_h: float = Field(ge=0, lt=24, description="local time of the ascending node [h]")
+    count: int = Field(1, ge=1, le=100_000)
+    epoch: UtcTime | None = None
+    bstar: float = Field(0.0, ge=-1, le=1)
+
+
+class ClusterSpec(Model):
+    """A close formation (Suncatcher-like) around a centre orbit.
+
+    Members sit on a hexagonal grid in the plane of HCW "general circular orbits", so that
+    the formation rotates rigidly once per orbit (to first order) with neighbour spacing
+    ``spacing_m``. The centre orbit is sun-synchronous at ``ltan_h`` unless
+    ``inclination_deg`` is given.
+    """
+
+    altitude_km: float = Field(gt=150, lt=6_000)
+    count: int = Field(ge=1, le=10_000)
+    spacing_m: float = Field(gt=1, le=100_000)
+    ltan_h: float | None = Field(6.0, ge=0, lt=24)
+    inclination_deg: float | None = Field(None, ge=0, le=180)
+    raan_deg: float = Field(0.0, ge=-360, le=360)
+    epoch: UtcTime | None = None
+
+
+class ConstellationSpec(Model):
+    """One source of satellites: a TLE/3LE file, an OMM file, a Walker shell, SSO or a cluster."""
+
+    name: str = Field(min_length=1, max_length=200)
+    tle_file: str | None = Field(None, description="TLE/3LE file, relative to the scenario file")
+    omm_file: str | None = Field(None, description="OMM file (CSV, JSON or XML)")
+    walker: WalkerSpec | None = None
+    sso: SsoSpec | None = None
+    cluster: ClusterSpec | None = None
+    limit: int | None = Field(None, ge=1, description="use only the first N satellites of a file")
+    isl: IslSpec = Field(default_factory=IslSpec)
+    spacecraft: SpacecraftSpec = Field(default_factory=SpacecraftSpec)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> ConstellationSpec:
+        given = [
+            k for k in ("tle_file", "omm_file", "walker", "sso", "cluster") if getattr(self, k)
+        ]
+        if len(given) != 1:
+            raise ValueError(
+                "give exactly one source of satellites: tle_file, omm_file, walker, sso or "
+                f"cluster (found {', '.join(given) or 'none'})"
+            )
+        return self
+
+    @property
+    def kind(self) -> str:
+        for k in ("tle_file", "omm_file", "walker", "sso", "cluster"):
+            if getattr(self, k):
+                return k.replace("_file", "")
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+class OutputsSpec(Model):
+    """Which tables a run writes (``satellites`` and ``summary.json`` always)."""
+
+    positions: bool = True
+    sat_state: bool = True
+    links: bool = False
+    routes: bool = True
+    requests: bool = True
+    report: bool = True
+    czml: bool = False
+    positions_every: int = Field(1, ge=1, description="write every Nth step of positions")
+
+
+class Scenario(Model):
+    """A complete orbitcloud scenario (see docs/scenario.md)."""
+
+    name: str = Field(min_length=1, max_length=200)
+    description: str = ""
+    seed: int = Field(0, ge=0, le=2**63 - 1)
+    time: TimeSpec
+    constellations: list[ConstellationSpec] = Field(min_length=1)
+    ground: GroundSpec | None = None
+    network: NetworkSpec = Field(default_factory=NetworkSpec)
+    environment: EnvironmentSpec = Field(default_factory=EnvironmentSpec)
+    workloads: WorkloadsSpec | None = None
+    scheduling: SchedulingSpec = Field(default_factory=SchedulingSpec)
+    events: list[EventSpec] = Field(default_factory=list)
+    economics: EconomicsSpec | None = None
+    outputs: OutputsSpec = Field(default_factory=OutputsSpec)
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> Scenario:
+        names = [c.name for c in self.constellations]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise ValueError(f"constellation names must be unique; repeated: {', '.join(dup)}")
+        return self
+
+    def scenario_hash(self) -> str:
+        """SHA-256 (hex, 16 chars) of the canonical JSON of the resolved scenario."""
+        blob = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]

@@ -1,0 +1,1 @@
+"""Scheduling: placement policies behind one small protocol."""

@@ -1,0 +1,1 @@
+"""Spacecraft: power, thermal, compute, and radiation effects, as pure array functions."""

@@ -1,0 +1,1 @@
+"""Sweeps: parameter sweeps on Dask (local or remote cluster), resumable."""

@@ -1,0 +1,1 @@
+"""Workloads: demand models for inference, Earth observation and training."""
