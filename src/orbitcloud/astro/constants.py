@@ -32,7 +32,11 @@ R_SUN_M = 696_000_000.0
 SOLAR_CONSTANT_W_M2 = 1361.0
 """Total solar irradiance at 1 AU [W/m^2] (Kopp & Lean 2011, GRL 38 L01706: 1360.8 +- 0.5)."""
 
-SIDEREAL_YEAR_S = 365.2421897 * 86400.0
+TROPICAL_YEAR_S = 365.2421897 * 86400.0
 """Tropical year [s]; a sun-synchronous node turns 360 deg in it (Vallado, sec. 9.6)."""
+
+SIDEREAL_YEAR_S = TROPICAL_YEAR_S
+"""Historical name of :data:`TROPICAL_YEAR_S` (kept for existing callers; it is the tropical
+year, the period of the mean Sun's right ascension, that sun-synchronism refers to)."""
 
 SECONDS_PER_DAY = 86_400.0

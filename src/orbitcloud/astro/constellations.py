@@ -18,11 +18,13 @@ from orbitcloud.astro.elements import (
     hex_disk_points,
     kozai_mean_motion_for_altitude,
     make_satrecs,
+    mean_latitude_rate_rad_s,
     sso_raan_rad,
-    sun_synchronous_inclination_rad,
+    sun_synchronous_inclination_sgp4_rad,
     walker_elements,
 )
 from orbitcloud.scenario.base import parse_utc
+from orbitcloud.scenario.errors import OrbitcloudInputError
 from orbitcloud.scenario.model import ClusterSpec, ConstellationSpec, Scenario, SsoSpec, WalkerSpec
 
 _DEG = np.pi / 180.0
@@ -89,7 +91,11 @@ def build_walker(spec: WalkerSpec, name: str, shell: int, default_epoch: datetim
     """A Walker delta/star shell (Walker 1984) or Hypatia's layout, as SGP4 mean elements."""
     if spec.layout == "hypatia":
         if spec.mean_motion_rev_per_day is None:
-            raise ValueError("layout: hypatia needs mean_motion_rev_per_day (as Hypatia does)")
+            raise OrbitcloudInputError(
+                "layout: hypatia needs mean_motion_rev_per_day (Hypatia gives each shell its "
+                "nominal mean motion, not an altitude)",
+                f"constellations[{shell}].walker.mean_motion_rev_per_day",
+            )
         ecc = 1e-7 if spec.eccentricity is None else spec.eccentricity
         lines = hypatia_tle_lines(
             spec.planes, spec.sats_per_plane, spec.inclination_deg, ecc,
@@ -108,6 +114,7 @@ def build_walker(spec: WalkerSpec, name: str, shell: int, default_epoch: datetim
         if spec.mean_motion_rev_per_day is not None:
             n = np.full(raan.shape, spec.mean_motion_rev_per_day * _REV_PER_DAY_TO_RAD_MIN)
         else:
+            assert spec.altitude_km is not None  # the schema gives exactly one of the two
             n = kozai_mean_motion_for_altitude(
                 np.full(raan.shape, spec.altitude_km * 1000.0), inc, ecc
             )
@@ -120,10 +127,16 @@ def build_walker(spec: WalkerSpec, name: str, shell: int, default_epoch: datetim
 
 
 def build_sso(spec: SsoSpec, name: str, shell: int, default_epoch: datetime) -> SatelliteSet:
-    """Sun-synchronous satellites spread evenly in one plane at the given LTAN."""
+    """Sun-synchronous satellites spread evenly in one plane at the given LTAN.
+
+    Inclination from SGP4's own node rate (:func:`~orbitcloud.astro.elements.
+    sun_synchronous_inclination_sgp4_rad`), RAAN from the mean Sun at the epoch
+    (:func:`~orbitcloud.astro.elements.sso_raan_rad`): the node keeps its mean local time under
+    SGP4; its apparent local time differs by the equation of time (up to 16 min).
+    """
     epoch = parse_utc(spec.epoch) if spec.epoch else default_epoch
     h = spec.altitude_km * 1000.0
-    inc = float(sun_synchronous_inclination_rad(h))
+    inc = sun_synchronous_inclination_sgp4_rad(h)
     raan = sso_raan_rad(epoch, spec.ltan_h)
     ma = np.arange(spec.count) * 2.0 * np.pi / spec.count
     n = kozai_mean_motion_for_altitude(np.full(spec.count, h), inc, 0.0)
@@ -133,16 +146,38 @@ def build_sso(spec: SsoSpec, name: str, shell: int, default_epoch: datetime) -> 
     return _set(satrecs, names, slot + 1, name, "sso", shell, np.zeros(spec.count), slot)
 
 
+CLUSTER_MIN_ECC = 1e-5
+"""Smallest mean eccentricity given to a cluster member: SGP4 floors the eccentricity at 1e-6
+(Vallado et al. 2006, ``sgp4``: ``if em < 1e-6: em = 1e-6``), which would put an exactly
+circular member on a spurious a * 1e-6 (7 m) once-per-orbit ellipse relative to the others."""
+
+CLUSTER_MAX_RADIUS_FRACTION = 0.01
+"""Largest cluster radius / orbit radius accepted: the linear relative-motion map has errors of
+order rho^2 / a (0.7 km at this limit, 0.1 m for a 1 km cluster)."""
+
+
 def build_cluster(
     spec: ClusterSpec, name: str, shell: int, default_epoch: datetime
 ) -> SatelliteSet:
     """A Suncatcher-like formation: a hexagonal disk of members on HCW circular relative orbits.
 
-    Members get mean elements offset from the centre orbit's by the relative elements of
-    :func:`orbitcloud.astro.elements.cluster_relative_elements` (same Brouwer mean motion, so no
-    secular along-track drift), then go through SGP4 like every other satellite. Linearised
-    relative motion: valid while the cluster radius is << the orbit radius (1 km vs 7,000 km
-    here: second-order errors of order rho^2/a, about 0.1 m).
+    Members get mean elements offset from a reference orbit by the relative elements of
+    :func:`orbitcloud.astro.elements.cluster_relative_elements` (D'Amico 2010, eq. 2.22), then go
+    through SGP4 like every other satellite. Two choices keep the design true under SGP4:
+
+    * the reference eccentricity vector is (0, e_ref) (argument of perigee 90 deg), e_ref =
+      max|de| + 1e-5, so no member is near SGP4's 1e-6 eccentricity floor (see
+      :data:`CLUSTER_MIN_ECC`); the map's error from this is of order e_ref * rho (0.07 m for the
+      81-satellite, 200 m Suncatcher disk);
+    * each member's mean semi-major axis is shifted (by < 1 m here) so that its secular J2 rate
+      of mean argument of latitude plus node equals the reference's (Schaub & Alfriend 2001's
+      along-track condition, :func:`orbitcloud.astro.elements.mean_latitude_rate_rad_s`): no
+      secular along-track drift to first order in J2.
+
+    What is left is the differential J2 nodal drift from the members' inclination offsets, an
+    out-of-plane oscillation growing by up to ~0.1 km per day for a 1 km disk: formation keeping
+    is the business of :mod:`orbitcloud.operations`. Linearised relative motion: valid while the
+    cluster radius is << the orbit radius (checked: at most 1% of it).
     """
     epoch = parse_utc(spec.epoch) if spec.epoch else default_epoch
     h = spec.altitude_km * 1000.0
@@ -151,19 +186,42 @@ def build_cluster(
         inc0 = spec.inclination_deg * _DEG
         raan0 = spec.raan_deg * _DEG
     else:
-        inc0 = float(sun_synchronous_inclination_rad(h))
+        inc0 = sun_synchronous_inclination_sgp4_rad(h)
         raan0 = sso_raan_rad(epoch, 6.0 if spec.ltan_h is None else spec.ltan_h)
     xy = hex_disk_points(spec.count, spec.spacing_m)
+    rho_max = float(np.hypot(xy[:, 0], xy[:, 1]).max())
+    if rho_max > CLUSTER_MAX_RADIUS_FRACTION * a:
+        raise OrbitcloudInputError(
+            f"a cluster of {spec.count} satellites {spec.spacing_m:g} m apart has a radius of "
+            f"{rho_max / 1000.0:.1f} km, more than {CLUSTER_MAX_RADIUS_FRACTION:.0%} of its "
+            f"orbit radius ({a / 1000.0:.0f} km), where the linear formation design fails; use "
+            "a smaller spacing_m or count, or a Walker/SSO shell",
+            f"constellations[{shell}].cluster",
+        )
+    if abs(np.sin(inc0)) < 1e-3:
+        raise OrbitcloudInputError(
+            f"inclination {np.degrees(inc0):g} deg: a cluster needs an inclined centre orbit "
+            "(the node, used for the cross-track offsets, is undefined at 0 and 180 deg)",
+            f"constellations[{shell}].cluster.inclination_deg",
+        )
     rel = cluster_relative_elements(xy, a, inc0)
-    ecc = np.hypot(rel["de_x"], rel["de_y"])
-    argp = np.where(ecc > 0, np.arctan2(rel["de_y"], rel["de_x"]), 0.0)
+    e_ref = rho_max / (2.0 * a) + CLUSTER_MIN_ECC
+    ex = rel["de_x"]
+    ey = e_ref + rel["de_y"]
+    ecc = np.hypot(ex, ey)
+    argp = np.arctan2(ey, ex)
     inc = inc0 + rel["di_x"]
     draan = rel["di_y"] / np.sin(inc0)
     raan = raan0 + draan
     du = -draan * np.cos(inc0)  # d_lambda = du + dRAAN cos i = 0
-    u = du  # the chief is at argument of latitude 0 at epoch
-    ma = u - argp
-    n = kozai_mean_motion_for_altitude(np.full(spec.count, h), inc, ecc)
+    ma = du - argp  # the reference is at mean argument of latitude 0 at epoch
+    # equal secular along-track rates (two Newton steps on a; d(rate)/da = -1.5 n / a)
+    target = mean_latitude_rate_rad_s(a, inc0, e_ref)
+    a_k = np.full(spec.count, a)
+    for _ in range(2):
+        rate = mean_latitude_rate_rad_s(a_k, inc, ecc)
+        a_k = a_k + (rate - target) / (1.5 * rate / a_k)
+    n = kozai_mean_motion_for_altitude(a_k - R_EARTH_M, inc, ecc)
     satrecs = make_satrecs(epoch, n, ecc, inc, raan, argp, ma)
     slot = np.arange(spec.count)
     names = [f"{name}-{k}" for k in slot]
@@ -191,6 +249,7 @@ def build_constellation(
         else:
             from orbitcloud.astro.omm import load_omm_file
 
+            assert spec.omm_file is not None  # the schema gives exactly one source
             entries = load_omm_file(spec.omm_file)
             kind = "omm"
         if spec.limit is not None:

@@ -25,14 +25,16 @@ def sunlit_fraction(
 
     Parameters
     ----------
-    r_sat : (n_time, n_sat, 3) geocentric satellite positions [m] (any Earth-centred frame)
-    r_sun : (n_time, 3) geocentric Sun positions in the same frame [m]
+    r_sat : (n_time, n_sat, 3) or (n_sat, 3) geocentric satellite positions [m], in an
+        Earth-centred frame whose z axis is the polar axis (ITRF; TEME is within 0.5 arcmin)
+    r_sun : (n_time, 3) or (3,) geocentric Sun positions in the same frame [m]
     earth_radius_m : equatorial radius of the occulting Earth [m]
     flattening : Earth flattening; 0 for a spherical Earth
 
     Returns
     -------
-    (n_time, n_sat) float array; 1 in full sunlight, 0 in umbra, between in penumbra.
+    (n_time, n_sat) float array; 1 in full sunlight, 0 in umbra, between in penumbra; NaN
+    where the satellite position is NaN (a flagged SGP4 result).
 
     References
     ----------
@@ -62,23 +64,32 @@ def sunlit_fraction(
     cos_sep = -(x * dx + y * dy + z * dz) / (r * d)
     sep = np.arccos(np.clip(cos_sep, -1.0, 1.0))  # angle between Earth centre and Sun centre
     frac = np.ones_like(sep)
+    frac[np.isnan(sep)] = np.nan  # a flagged (NaN) position has no sunlight value
     umbra = sep <= a_earth - a_sun
     partial = (sep < a_earth + a_sun) & ~umbra
     frac[umbra] = 0.0
     if np.any(partial):
-        c = sep[partial]
-        a = a_sun[partial]
-        b = a_earth[partial]
-        # overlap area of two disks (radii a, b, centre distance c), M&G eq. 3.87
-        xx = (c * c + a * a - b * b) / (2.0 * c)
-        yy = np.sqrt(np.maximum(a * a - xx * xx, 0.0))
-        area = (
-            a * a * np.arccos(np.clip(xx / a, -1, 1))
-            + b * b * np.arccos(np.clip((c - xx) / b, -1, 1))
-            - c * yy
-        )
-        frac[partial] = np.clip(1.0 - area / (np.pi * a * a), 0.0, 1.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            frac[partial] = _visible_fraction(sep[partial], a_sun[partial], a_earth[partial])
     return frac
+
+
+def _visible_fraction(c: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """1 - overlap / solar disk, for disks of radii a (Sun), b (Earth) at centre distance c.
+
+    Overlap area of two disks, Montenbruck & Gill (2000) eq. 3.87; when the Earth's disk lies
+    wholly inside the Sun's (an annular eclipse, only beyond about 1.4 million km) the overlap
+    is the Earth's whole disk.
+    """
+    xx = (c * c + a * a - b * b) / (2.0 * c)
+    yy = np.sqrt(np.maximum(a * a - xx * xx, 0.0))
+    area = (
+        a * a * np.arccos(np.clip(xx / a, -1, 1))
+        + b * b * np.arccos(np.clip((c - xx) / b, -1, 1))
+        - c * yy
+    )
+    area = np.where(c <= a - b, np.pi * b * b, area)
+    return np.clip(1.0 - area / (np.pi * a * a), 0.0, 1.0)
 
 
 def beta_angle_rad(r: np.ndarray, v: np.ndarray, r_sun: np.ndarray) -> np.ndarray:

@@ -1,16 +1,28 @@
 """Geometry ahead of the time loop, in time chunks: positions, frames, geodetic, Sun, eclipse.
 
 Geometry does not depend on what the satellites do, so it is computed in chunks of time steps
-(bounded memory: a month at 60 s streams through) and consumed chunk by chunk.
+(bounded memory: a month at 60 s streams through at the same peak as a day) and consumed chunk
+by chunk. Optionally the chunks are computed ahead in worker processes: sgp4's ``SatrecArray``
+holds the GIL, so threads give nothing, while two processes give about 1.7x (shared/PITFALLS.md;
+measured in bench/bench_geometry.py). Workers rebuild the very same ``Satrec`` objects from
+their mean elements and epoch (``Satrec`` does not pickle), checked bit for bit against the
+originals before use, so the results do not depend on the worker count.
 """
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import warnings
+from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, fields
+from multiprocessing.shared_memory import SharedMemory
 
 import numpy as np
-from sgp4.api import SatrecArray
+from sgp4.api import WGS72, WGS72OLD, WGS84, Satrec, SatrecArray
 
 from orbitcloud.astro.eclipse import sunlit_fraction
 from orbitcloud.astro.elements import SatelliteSet
@@ -81,15 +93,214 @@ def compute_chunk(
     )  # fmt: skip
 
 
+AUTO_MIN_SAT_STEPS = 5_000_000
+"""With ``workers=None`` a run uses worker processes only from this many satellite-steps on
+(about 2.5 s of SGP4): below it, starting the processes costs more than it saves."""
+
+_GRAVITY = {(6378.135, 398600.79964): WGS72OLD, (6378.135, 398600.8): WGS72, (6378.137, 398600.5): WGS84}  # fmt: skip
+
+
+def _satrec_state(s: Satrec) -> tuple:
+    """What rebuilds ``s`` exactly: gravity model, mode, sgp4init's arguments, epoch split."""
+    gravity = _GRAVITY.get((s.radiusearthkm, s.mu))
+    if gravity is None:
+        raise ValueError(f"unknown gravity model (radius {s.radiusearthkm} km, mu {s.mu})")
+    epoch = s.jdsatepoch + s.jdsatepochF - 2433281.5
+    return (
+        gravity, s.operationmode, s.satnum, epoch, s.bstar, s.ndot, s.nddot, s.ecco, s.argpo,
+        s.inclo, s.mo, s.no_kozai, s.nodeo, s.jdsatepoch, s.jdsatepochF,
+    )  # fmt: skip
+
+
+def _rebuild(state: tuple) -> Satrec:
+    s = Satrec()
+    s.sgp4init(*state[:13])
+    s.jdsatepoch, s.jdsatepochF = state[13], state[14]  # twoline2rv's exact split of the epoch
+    return s
+
+
+_ARRAY_FIELDS = tuple(f.name for f in fields(EphemerisChunk) if f.name not in ("k0", "k1"))
+_ALIGN = 64
+
+
+def _chunk_nbytes(n_time: int, n_sat: int) -> int:
+    """Bytes of one chunk's arrays (see :class:`EphemerisChunk`), with alignment padding."""
+    per_sat_step = 3 * 3 * 8 + 4 * 8 + 1  # r_teme, v_teme, r_itrf; lat, lon, alt, sunlit; error
+    per_step = 3 * 8 + 2 * 3 * 8  # jd, fr, gmst; sun_teme, sun_itrf
+    return n_time * (n_sat * per_sat_step + per_step) + _ALIGN * (len(_ARRAY_FIELDS) + 1)
+
+
+_WORKER: dict[str, object] = {}
+
+
+def _worker_init(states: list[tuple], slot_names: list[str]) -> None:
+    _WORKER["array"] = SatrecArray([_rebuild(st) for st in states])
+    _WORKER["slots"] = [SharedMemory(name=name) for name in slot_names]
+
+
+def _worker_chunk(
+    grid: TimeGrid, k0: int, k1: int, xp_arcsec: float, yp_arcsec: float, slot: int
+) -> tuple[int, int, list[tuple[str, str, tuple[int, ...], int]]] | EphemerisChunk:
+    """Compute one chunk and copy its arrays into shared-memory slot ``slot``: far cheaper
+    than pickling ~100 MB through a pipe. Returns where each array lies."""
+    chunk = compute_chunk(_WORKER["array"], grid, k0, k1, xp_arcsec, yp_arcsec)  # type: ignore[arg-type]
+    buf = _WORKER["slots"][slot].buf  # type: ignore[index]
+    layout = []
+    offset = 0
+    for name in _ARRAY_FIELDS:
+        arr = np.ascontiguousarray(getattr(chunk, name))
+        if offset + arr.nbytes > len(buf):
+            return chunk  # does not fit (cannot happen with _chunk_nbytes): pickle it instead
+        np.frombuffer(buf, dtype=arr.dtype, count=arr.size, offset=offset).reshape(arr.shape)[
+            ...
+        ] = arr
+        layout.append((name, arr.dtype.str, arr.shape, offset))
+        offset += -(-arr.nbytes // _ALIGN) * _ALIGN
+    return k0, k1, layout
+
+
+def _chunk_from_slot(buf: memoryview, result) -> EphemerisChunk:
+    """Copy a chunk out of a shared slot (the slot is reused for a later chunk)."""
+    if isinstance(result, EphemerisChunk):
+        return result
+    k0, k1, layout = result
+    arrays = {
+        name: np.frombuffer(buf, dtype=np.dtype(dt), count=int(np.prod(shape)), offset=off)
+        .reshape(shape)
+        .copy()
+        for name, dt, shape, off in layout
+    }
+    return EphemerisChunk(k0=k0, k1=k1, **arrays)
+
+
+def _worker_states(sats: SatelliteSet, grid: TimeGrid) -> list[tuple] | None:
+    """Picklable states for the workers, or None if a rebuilt Satrec would differ at all."""
+    try:
+        states = [_satrec_state(s) for s in sats.satrecs]
+        rebuilt = SatrecArray([_rebuild(st) for st in states])
+    except Exception:  # anything sgp4init will not take back: stay in this process
+        return None
+    jd, fr = grid.jd_utc(0, 1)
+    jd = np.append(jd, jd + 1.0)
+    fr = np.append(fr, fr)
+    e1, r1, v1 = SatrecArray(sats.satrecs).sgp4(jd, fr)
+    e2, r2, v2 = rebuilt.sgp4(jd, fr)
+    same = (
+        np.array_equal(e1, e2)
+        and np.array_equal(r1, r2, equal_nan=True)
+        and np.array_equal(v1, v2, equal_nan=True)
+    )
+    return states if same else None
+
+
+def resolve_workers(workers: int | None, n_sat: int, n_steps: int) -> int:
+    """Worker processes to use: ``workers`` if given; else (auto) 2 for a run of at least
+    :data:`AUTO_MIN_SAT_STEPS` satellite-steps when the machine has a core to spare -- at least
+    two cores and a 1-minute load average below cores - 1 (on a busy machine a third process
+    only slows everyone down) -- and this is not a daemonic process (which may not have
+    children, e.g. a Dask worker), else 1. The choice changes speed only, never results."""
+    if workers is not None:
+        if workers < 1:
+            raise ValueError(f"workers must be >= 1 or None (auto), not {workers}")
+        return int(workers)
+    if multiprocessing.current_process().daemon or n_sat * n_steps < AUTO_MIN_SAT_STEPS:
+        return 1
+    cores = os.cpu_count() or 1
+    try:
+        load = os.getloadavg()[0]
+    except OSError:  # not available on this platform
+        load = 0.0
+    return 2 if cores >= 2 and load < cores - 1 else 1
+
+
 def iter_ephemeris(
     sats: SatelliteSet,
     grid: TimeGrid,
     chunk_steps: int | None = None,
     xp_arcsec: float = 0.0,
     yp_arcsec: float = 0.0,
+    workers: int | None = 1,
 ) -> Iterator[EphemerisChunk]:
-    """Yield the geometry of the whole run chunk by chunk, in time order."""
-    sat_array = SatrecArray(sats.satrecs)
+    """Yield the geometry of the whole run chunk by chunk, in time order.
+
+    Parameters
+    ----------
+    sats : the run's satellites
+    grid : the run's time grid
+    chunk_steps : time steps per chunk (default: about 1e6 satellite-steps, ~130 MB)
+    xp_arcsec, yp_arcsec : polar motion [arcsec]
+    workers : 1 (default) computes every chunk in this process; n > 1 computes up to n + 1
+        chunks ahead in n worker processes (memory: about n + 2 chunks); None picks a count
+        with :func:`resolve_workers`. Results are identical whatever the count. If the worker
+        processes fail, the remaining chunks are computed here, with a RuntimeWarning. The
+        default stays 1 until bench/bench_geometry.py shows a gain on a quiet machine: on the
+        shared 2-core machine it was measured on (load 5-7) two workers were 0.6x.
+    """
     step = chunk_steps or chunk_steps_for(len(sats), grid.n)
-    for k0 in range(0, grid.n, step):
-        yield compute_chunk(sat_array, grid, k0, min(grid.n, k0 + step), xp_arcsec, yp_arcsec)
+    starts = list(range(0, grid.n, step))
+    n_workers = min(resolve_workers(workers, len(sats), grid.n), len(starts))
+    states = _worker_states(sats, grid) if n_workers > 1 else None
+    if states is None:
+        sat_array = SatrecArray(sats.satrecs)
+        for k0 in starts:
+            yield compute_chunk(sat_array, grid, k0, min(grid.n, k0 + step), xp_arcsec, yp_arcsec)
+        return
+    yield from _iter_in_workers(sats, grid, starts, step, xp_arcsec, yp_arcsec, n_workers, states)
+
+
+def _iter_in_workers(
+    sats: SatelliteSet, grid: TimeGrid, starts: list[int], step: int, xp_arcsec: float,
+    yp_arcsec: float, n_workers: int, states: list[tuple],
+) -> Iterator[EphemerisChunk]:  # fmt: skip
+    """Chunks computed ahead by a process pool, at most ``n_workers + 1`` in flight, yielded in
+    order. "forkserver" start (safe with threads in this process); results come back through
+    one shared-memory slot per chunk in flight (multiprocessing's resource tracker removes the
+    slots even if this process is killed)."""
+    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    n_slots = n_workers + 1
+    slots = [SharedMemory(create=True, size=_chunk_nbytes(step, len(sats))) for _ in range(n_slots)]
+    pool = None
+    try:
+        pool = ProcessPoolExecutor(
+            n_workers,
+            mp_context=multiprocessing.get_context(method),
+            initializer=_worker_init,
+            initargs=(states, [m.name for m in slots]),
+        )
+        todo = deque(starts)
+        free = deque(range(n_slots))
+        pending: deque[tuple[int, int, Future]] = deque()
+
+        def submit() -> None:
+            k0 = todo.popleft()
+            slot = free.popleft()
+            k1 = min(grid.n, k0 + step)
+            future = pool.submit(_worker_chunk, grid, k0, k1, xp_arcsec, yp_arcsec, slot)
+            pending.append((k0, slot, future))
+
+        while todo and free:
+            submit()
+        while pending:
+            k0, slot, future = pending.popleft()
+            try:
+                chunk = _chunk_from_slot(slots[slot].buf, future.result())  # type: ignore[arg-type]
+            except (BrokenProcessPool, OSError) as exc:
+                warnings.warn(
+                    f"geometry worker processes failed ({exc!r}); computing in this process",
+                    RuntimeWarning,
+                    stacklevel=3,
+                )
+                local = SatrecArray(sats.satrecs)
+                for k in [k0] + [k for k, _, _ in pending] + list(todo):
+                    yield compute_chunk(local, grid, k, min(grid.n, k + step), xp_arcsec, yp_arcsec)
+                return
+            free.append(slot)
+            if todo:
+                submit()
+            yield chunk
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+        for m in slots:
+            m.close()
+            m.unlink()

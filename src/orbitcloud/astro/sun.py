@@ -1,10 +1,17 @@
 """Apparent position of the Sun (true equator and equinox of date, used as TEME).
 
-Meeus, *Astronomical Algorithms*, 2nd ed., chapter 25 ("Solar coordinates", the "higher
-accuracy" variant with nutation in longitude and aberration): accuracy about 0.01 deg over
-1950-2050 (measured against Skyfield/DE421 in tests/astro/test_sun.py: well under 0.005 deg).
-TEME differs from the true-of-date frame only by the equation of the equinoxes (< 1.2
-arcsec), far below this accuracy, so the result is used directly in TEME.
+Meeus, *Astronomical Algorithms*, 2nd ed. (1998), chapter 25 ("Solar coordinates", the
+low-accuracy theory with nutation in longitude and aberration), plus the Earth's monthly motion
+about the Earth-Moon barycentre, which that theory leaves out: the Earth sits 4,671 km from the
+barycentre, opposite the Moon (mean distance 384,400 km, Earth/Moon mass ratio 81.30057, IAU
+2009), which moves the Sun by 6.44" sin D in longitude, D being the Moon's mean elongation
+(Meeus eq. 47.2).
+
+Accuracy, measured against JPL DE421 through Skyfield (tests/astro/test_sun.py, 1950-2050):
+rms 16" (0.0045 deg), worst 43" (0.012 deg); Meeus quotes 0.01 deg for the theory, and his own
+Example 25.a is 10" off the full VSOP87 result. A 0.012 deg error in the Sun's direction moves a
+LEO shadow entry by 0.2 s. TEME differs from the true-of-date frame only by the equation of the
+equinoxes (< 1.2"), far below this, so the result is used directly in TEME.
 """
 
 from __future__ import annotations
@@ -15,6 +22,9 @@ from orbitcloud.astro.constants import AU_M
 from orbitcloud.astro.timescales import J2000_JD
 
 _DEG = np.pi / 180.0
+_EARTH_MOON_MASS_RATIO = 81.30057  # IAU 2009 system of astronomical constants
+_MOON_MEAN_DISTANCE_M = 384_400e3
+_EMB_OFFSET_M = _MOON_MEAN_DISTANCE_M / (1.0 + _EARTH_MOON_MASS_RATIO)  # 4,671 km
 
 
 def sun_position_teme(jd_tt: np.ndarray, fr_tt: np.ndarray) -> np.ndarray:
@@ -22,11 +32,16 @@ def sun_position_teme(jd_tt: np.ndarray, fr_tt: np.ndarray) -> np.ndarray:
 
     Parameters
     ----------
-    jd_tt, fr_tt : (n,) two-part Julian date in TT (Terrestrial Time)
+    jd_tt, fr_tt : (n,) two-part Julian date in TT (Terrestrial Time) [d]
+
+    Returns
+    -------
+    (n, 3) position [m]; direction good to 0.012 deg (worst, 1950-2050), distance to 1e-4.
 
     References
     ----------
-    Meeus, J. (1998). Astronomical Algorithms, 2nd ed., Willmann-Bell, ch. 25, eqs. 25.2-25.8.
+    Meeus, J. (1998). Astronomical Algorithms, 2nd ed., Willmann-Bell, ch. 25, eqs. 25.2-25.8
+    (Sun), eq. 47.2 (the Moon's mean elongation D), ch. 22 (obliquity).
     """
     t = (np.asarray(jd_tt, dtype=float) - J2000_JD + np.asarray(fr_tt, dtype=float)) / 36525.0
     l0 = 280.46646 + (36000.76983 + 0.0003032 * t) * t
@@ -39,12 +54,15 @@ def sun_position_teme(jd_tt: np.ndarray, fr_tt: np.ndarray) -> np.ndarray:
     )
     true_long = l0 + c
     nu = m + c * _DEG
-    r_au = 1.000001018 * (1 - e * e) / (1 + e * np.cos(nu))
+    r_m = 1.000001018 * (1 - e * e) / (1 + e * np.cos(nu)) * AU_M
+    # Earth about the Earth-Moon barycentre (Moon's mean elongation D, Meeus eq. 47.2)
+    d = (297.8501921 + 445267.1114034 * t) * _DEG
+    emb_lon_deg = (_EMB_OFFSET_M / r_m) * np.sin(d) / _DEG
+    r_m = r_m + _EMB_OFFSET_M * np.cos(d)
     omega = (125.04 - 1934.136 * t) * _DEG
-    lam = (true_long - 0.00569 - 0.00478 * np.sin(omega)) * _DEG
+    lam = (true_long + emb_lon_deg - 0.00569 - 0.00478 * np.sin(omega)) * _DEG
     eps0 = 23.0 + (26.0 + (21.448 - (46.8150 + (0.00059 - 0.001813 * t) * t) * t) / 60.0) / 60.0
     eps = (eps0 + 0.00256 * np.cos(omega)) * _DEG
-    r = r_au * AU_M
     cl = np.cos(lam)
     sl = np.sin(lam)
-    return np.stack([r * cl, r * np.cos(eps) * sl, r * np.sin(eps) * sl], axis=-1)
+    return np.stack([r_m * cl, r_m * np.cos(eps) * sl, r_m * np.sin(eps) * sl], axis=-1)
