@@ -1,0 +1,205 @@
+"""Assemble report.html: one self-contained file that opens offline.
+
+* All JavaScript is inlined (plotly.js from the plotly package, the globe viewer from
+  ``report/static``), and so is all data: one ``<script type="application/json">`` block, with
+  ``<``, ``>`` and ``&`` written as ``\\u003c``/``\\u003e``/``\\u0026`` so no value can close
+  the element (``json.dumps`` does not do this: shared/PITFALLS.md).
+* plotly's geo maps fetch ``world_110m.json`` from a CDN unless ``window.PlotlyGeoAssets`` holds
+  it; the shipped copy is inlined ahead of plotly.js (PITFALLS.md, "Report and browser").
+* HTML is rendered by jinja2 with autoescape, so every name (scenario, satellite, city) is text.
+* A Content-Security-Policy meta tag allows exactly the inline scripts of the page (by SHA-256
+  hash) and no connection to any host: a name that slipped through escaping still could not run
+  a script or an event handler, and the page cannot make a request.
+* The output depends on the folder only (no clock, no random ids): same folder, same bytes.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import re
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import plotly.io as pio
+import plotly.offline
+from markupsafe import Markup
+
+from orbitcloud.report.folder import Folder
+from orbitcloud.report.globe import MAX_FRAMES, MAX_SATS
+from orbitcloud.report.sections import Figure, Section, Table, build_sections
+
+REPORT_NAME = "report.html"
+
+
+def json_for_html(obj: Any) -> str:
+    """JSON text safe inside an HTML ``<script>`` element (no ``<``, ``>``, ``&``; no NaN)."""
+    s = json.dumps(obj, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return (
+        s.replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
+
+
+def _script_safe(js: str) -> str:
+    """JavaScript source made safe to inline: nothing in it can end the script element."""
+    js = re.sub(r"</(script)", r"<\\/\1", js, flags=re.IGNORECASE)
+    return js.replace("<!--", "<\\!--")
+
+
+def _static(name: str) -> str:
+    return resources.files("orbitcloud.report").joinpath("static", name).read_text("utf-8")
+
+
+def _sha256(text: str) -> str:
+    return "sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode()
+
+
+def _env() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("orbitcloud.report", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+
+
+def _json_default(o: Any) -> Any:
+    if hasattr(o, "item"):
+        return o.item()
+    if isinstance(o, Path):
+        return str(o)
+    return str(o)
+
+
+def normalise_summary(summary: dict[str, Any] | None) -> dict[str, Any]:
+    """The summary as summary.json will hold it (a JSON round trip), so a report written by
+    the run and one written later from summary.json are the same bytes."""
+    if not summary:
+        return {}
+    return json.loads(json.dumps(summary, default=_json_default))
+
+
+def render_report(
+    folder: str | Path,
+    summary: dict[str, Any] | None = None,
+    max_sats: int = MAX_SATS,
+    max_frames: int = MAX_FRAMES,
+) -> str:
+    """The report of a results folder as an HTML string.
+
+    Parameters
+    ----------
+    folder : the results folder (a finished one, or the run's staging folder)
+    summary : the run summary; default: the folder's summary.json
+    max_sats, max_frames : what the globe animates at most (see :mod:`orbitcloud.report.globe`)
+    """
+    f = Folder(folder)
+    summary = normalise_summary(summary) if summary is not None else f.summary()
+    scenario = f.scenario()
+    sections = build_sections(f, scenario, summary, max_sats, max_frames)
+
+    figures: list[dict[str, Any]] = []
+    views: list[dict[str, Any]] = []
+    has_geo = False
+    globe: dict[str, Any] | None = None
+    for sec in sections:
+        views.append(_section_view(sec, figures))
+        if sec.globe is not None:
+            globe = sec.globe
+    for fig in figures:
+        has_geo = has_geo or any(str(t.get("type", "")).endswith("geo") for t in fig["fig"]["data"])
+    template = pio.templates["plotly_white"].to_plotly_json()
+    data = {"figures": figures, "template": template, "globe": globe}
+    data_json = json_for_html(json.loads(json.dumps(data, default=_json_default)))
+
+    scripts: list[str] = []
+    if has_geo:
+        topo = resources.files("orbitcloud").joinpath("data/world_110m.json").read_text("utf-8")
+        topo_obj = json.loads(topo)
+        scripts.append(
+            "window.PlotlyGeoAssets=window.PlotlyGeoAssets||{};"
+            f"window.PlotlyGeoAssets.topojson={{world_110m:{json_for_html(topo_obj)}}};"
+        )
+    scripts.append(_script_safe(plotly.offline.get_plotlyjs()))
+    scripts.append(_script_safe(_static("report.js")))
+    csp = "; ".join(
+        [
+            "default-src 'none'",
+            "script-src " + " ".join(f"'{_sha256(s)}'" for s in scripts),
+            "style-src 'unsafe-inline'",
+            "img-src data: blob:",
+            "font-src data:",
+            "connect-src 'none'",
+            "base-uri 'none'",
+            "form-action 'none'",
+        ]
+    )
+    name = str(scenario.get("name") or summary.get("scenario") or f.path.name)
+    html = (
+        _env()
+        .get_template("report.html.j2")
+        .render(
+            title=name,
+            sections=views,
+            csp=csp,
+            css=Markup(_static("report.css")),
+            data_json=Markup(data_json),
+            scripts=[Markup(s) for s in scripts],
+            version=str(summary.get("orbitcloud_version", "")),
+            czml=(f.path / "report.czml").is_file(),
+        )
+    )
+    return html
+
+
+def _section_view(sec: Section, figures: list[dict[str, Any]]) -> dict[str, Any]:
+    blocks: list[dict[str, Any]] = []
+    for b in sec.blocks:
+        if isinstance(b, Figure):
+            fid = f"fig-{len(figures)}"
+            figures.append({"id": fid, "fig": b.fig})
+            blocks.append({"kind": "figure", "id": fid, "caption": b.caption, "wide": b.wide})
+        elif isinstance(b, Table):
+            blocks.append(
+                {"kind": "table", "title": b.title, "header": b.header, "rows": b.rows,
+                 "note": b.note, "wide": len(b.header) > 2}
+            )  # fmt: skip
+    globe = None
+    if sec.globe is not None:
+        globe = {
+            "vars": [{"label": v["label"], "unit": v["unit"]} for v in sec.globe["vars"]],
+            "links": sec.globe.get("links") is not None,
+            "n_frames": sec.globe["n_frames"],
+        }
+    return {
+        "id": sec.id,
+        "title": sec.title,
+        "intro": sec.intro,
+        "warnings": sec.warnings,
+        "blocks": blocks,
+        "globe": globe,
+    }
+
+
+def write_report(
+    folder: str | Path,
+    summary: dict[str, Any] | None = None,
+    max_sats: int = MAX_SATS,
+    max_frames: int = MAX_FRAMES,
+) -> Path:
+    """Write ``report.html`` into ``folder`` (atomically) and return its path."""
+    folder = Path(folder)
+    html = render_report(folder, summary, max_sats, max_frames)
+    out = folder / REPORT_NAME
+    tmp = folder / f".{REPORT_NAME}.tmp"
+    tmp.write_text(html, encoding="utf-8")
+    os.replace(tmp, out)
+    return out
