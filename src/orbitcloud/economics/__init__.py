@@ -1,1 +1,10 @@
-"""Economics: launch, hardware and energy cost; cost per token against terrestrial."""
+"""Economics: launch, hardware and energy cost; cost per token against terrestrial.
+
+* :mod:`orbitcloud.economics.costs` -- pure cost model: capital recovery factor, launch price
+  trend, orbital and terrestrial cost items, break-even launch price (bracketing root finder),
+  tornado sensitivity;
+* :mod:`orbitcloud.economics.fleet` -- scenario designs (spacecraft mass budget, arrays,
+  accelerators, roofline throughput) and run measurements to the model's inputs.
+
+See docs/models-economics.md.
+"""
