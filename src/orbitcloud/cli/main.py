@@ -1,11 +1,19 @@
 """``orbitcloud`` command line: run, validate, scenarios (and report, view, sweep, bench).
 
-Bad input prints one clear ``error:`` message (file, line or field, value, what is allowed)
-and exits with status 2 -- never a traceback.
+Bad input prints one clear ``error:`` message on stderr (file, line or field, value, what is
+allowed) and exits with status 2 -- never a traceback. That holds for the command line itself
+too (an unknown option, a missing argument): :class:`OrbitcloudGroup` formats click's usage
+errors the same way.
+
+Adding a command: write ``orbitcloud/cli/cmd_<name>.py`` with a function ``register(app)`` that
+adds it (``@app.command()``); every such module is imported when the command line starts. Keep
+heavy imports inside the command function so that ``orbitcloud --help`` stays fast.
 """
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -14,37 +22,129 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
+from typer.core import TyperGroup
 
+from orbitcloud._version import __version__
 from orbitcloud.scenario.errors import OrbitcloudInputError
+
+EXIT_INPUT = 2
+"""Exit status for bad input (a scenario, a file, a command-line value): click's convention."""
+
+console = Console(soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True)
+
+
+def print_error(message: str, hint: str | None = None) -> None:
+    """``error: <message>`` on stderr, printed verbatim (no rich markup, no wrapping)."""
+    err_console.print(Text.assemble(("error:", "bold red"), " ", message))
+    if hint:
+        err_console.print(Text(hint, style="dim"))
+
+
+def _base_named(cls: type, name: str) -> type:
+    """A base class of ``cls`` by name: typer vendors click since 0.25, so ``import click``
+    would catch a different class from the one typer raises."""
+    return next(c for c in cls.__mro__ if c.__name__ == name)
+
+
+_UsageError: Any = _base_named(typer.BadParameter, "UsageError")
+_ClickException: Any = _base_named(typer.BadParameter, "ClickException")
+
+
+class OrbitcloudGroup(TyperGroup):
+    """The command group: ``error: ...`` and status 2 for usage errors, help when bare."""
+
+    def main(  # type: ignore[override]
+        self,
+        args: list[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        argv = list(sys.argv[1:] if args is None else args)
+        if not argv:
+            argv = ["--help"]  # a bare `orbitcloud` shows what it can do
+        try:
+            rv = super().main(
+                args=argv,
+                prog_name=prog_name,
+                complete_var=complete_var,
+                standalone_mode=False,
+                **extra,
+            )
+        except _UsageError as exc:
+            path = exc.ctx.command_path if exc.ctx is not None else "orbitcloud"
+            print_error(exc.format_message(), f"Try '{path} --help' for help.")
+            rc = exc.exit_code
+        except _ClickException as exc:
+            print_error(exc.format_message())
+            rc = exc.exit_code
+        except typer.Abort:
+            print_error("aborted")
+            rc = 1
+        else:
+            rc = rv if isinstance(rv, int) else 0
+        if standalone_mode:
+            sys.exit(rc)
+        return rc
+
 
 app = typer.Typer(
     name="orbitcloud",
+    cls=OrbitcloudGroup,
     help=(
-        "Design, simulate and operate space-based AI infrastructure.\n\n"
-        "Start with `orbitcloud run` (the built-in default scenario), list the built-in "
-        "scenarios with `orbitcloud scenarios`, check your own YAML with `orbitcloud validate`."
+        "Design, simulate and operate space-based AI infrastructure: constellations of "
+        "compute satellites, their orbits, sunlight, power, heat, links and workloads.\n\n"
+        "Start with `orbitcloud run` (a small built-in scenario, a few seconds), "
+        "see the other built-in scenarios with `orbitcloud scenarios`, and check your "
+        "own scenario file with `orbitcloud validate my.yaml`. The scenario format is "
+        "described in docs/scenario.md."
     ),
-    no_args_is_help=False,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode="markdown",
 )
-console = Console()
-err_console = Console(stderr=True)
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"orbitcloud {__version__}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Design, simulate and operate space-based AI infrastructure."""
+
 
 ScenarioArg = Annotated[
     str,
     typer.Argument(
-        help="A scenario YAML file, or the name of a built-in scenario (see `orbitcloud scenarios`)."
+        metavar="SCENARIO",
+        help="A scenario YAML file, or the name of a built-in scenario (list them with "
+        "`orbitcloud scenarios`).",
+        show_default=True,
     ),
 ]
 
 
 def _fail(exc: Exception) -> None:
-    err_console.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
-    raise typer.Exit(2)
+    print_error(str(exc))
+    raise typer.Exit(EXIT_INPUT)
 
 
 def _fmt(v: Any) -> str:
+    if isinstance(v, bool) or v is None:
+        return str(v)
     if isinstance(v, float):
         return f"{v:,.4g}" if abs(v) < 1e6 else f"{v:,.0f}"
     if isinstance(v, int):
@@ -53,6 +153,7 @@ def _fmt(v: Any) -> str:
 
 
 def print_kpis(kpis: dict[str, Any], title: str = "Key figures") -> None:
+    """The headline numbers of a run as a two-column table (units are in the names)."""
     t = Table(title=title, show_header=True, header_style="bold")
     t.add_column("KPI")
     t.add_column("value", justify="right")
@@ -63,91 +164,148 @@ def print_kpis(kpis: dict[str, Any], title: str = "Key figures") -> None:
     console.print(t)
 
 
-@app.command()
+@app.command(
+    epilog=(
+        "Examples:\n\n"
+        "  orbitcloud run\n\n"
+        "  orbitcloud run starlink-catalogue --out results/starlink\n\n"
+        "  orbitcloud run my-scenario.yaml --out my-results --overwrite"
+    )
+)
 def run(
     scenario: ScenarioArg = "default",
     out: Annotated[
         Path | None,
-        typer.Option("--out", "-o", help="Results folder (default: results/<scenario name>)."),
+        typer.Option(
+            "--out",
+            "-o",
+            metavar="DIR",
+            help="Folder for the results. Default: `results/NAME` (the scenario's name), or "
+            "`results/NAME-2`, `-3`, ... if that exists: a rerun never overwrites.",
+            show_default=False,
+        ),
     ] = None,
     overwrite: Annotated[
-        bool, typer.Option("--overwrite", help="Replace the --out folder if it exists.")
+        bool,
+        typer.Option(
+            "--overwrite",
+            help="Replace the --out folder if it already exists (only an orbitcloud results "
+            "folder or an empty one).",
+        ),
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
-    """Simulate a scenario and write its results folder (tables, summary.json, report.html)."""
+    """Simulate a scenario and write its results folder.
+
+    The folder holds Parquet tables (satellites, positions, ... one row per satellite and
+    time step), the resolved scenario.yaml and summary.json with the key figures, which are
+    also printed. Read them with pandas, DuckDB or orbitcloud.load_results(folder).
+    """
     from orbitcloud import run_finalizers
     from orbitcloud.results.api import run as _run
 
-    def run_scenario(*args: Any, **kw: Any) -> Any:
-        return _run(*args, finalizers=run_finalizers(), **kw)
+    def run_scenario(**kw: Any) -> Any:
+        return _run(scenario, out=out, overwrite=overwrite, finalizers=run_finalizers(), **kw)
 
     try:
-        if quiet or not sys.stderr.isatty():
-            res = run_scenario(scenario, out=out, overwrite=overwrite)
+        if quiet or not err_console.is_terminal:
+            res = run_scenario()
         else:
             with Progress(
                 TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
                 TimeElapsedColumn(), TimeRemainingColumn(), console=err_console, transient=True,
             ) as bar:  # fmt: skip
-                task = bar.add_task("simulating", total=1.0)
+                task = bar.add_task("loading the scenario", total=1.0)
 
                 def cb(label: str, frac: float) -> None:
                     bar.update(task, description=label, completed=frac)
 
-                res = run_scenario(scenario, out=out, overwrite=overwrite, progress=cb)
+                res = run_scenario(progress=cb)
     except OrbitcloudInputError as exc:
         _fail(exc)
+    except KeyboardInterrupt:
+        print_error("interrupted; no results folder was written")
+        raise typer.Exit(130) from None
+    except OSError as exc:  # disk full, permissions while writing: not a bug, no traceback
+        print_error(f"could not write the results: {exc}")
+        raise typer.Exit(1) from None
     s = res.summary
-    print_kpis(s.get("kpis", {}), title=f"{s['scenario']} — key figures")
+    print_kpis(s.get("kpis", {}), title=f"{s['scenario']}: key figures")
     for w in s.get("warnings", []):
-        console.print(f"[yellow]warning:[/] {w}", highlight=False)
+        console.print(Text.assemble(("warning:", "yellow"), " ", str(w)))
+    files = [*res.tables, "summary.json"]
+    if (res.path / "report.html").exists():
+        files.append("report.html")
     console.print(
-        f"Results in [bold]{res.path}[/] ({', '.join(res.tables)}; summary.json"
-        + ("; report.html" if (res.path / "report.html").exists() else "")
-        + f") in {s['wall_time_s']:.1f} s",
-        highlight=False,
+        Text.assemble(
+            "Results in ",
+            (str(res.path), "bold"),
+            f" ({', '.join(files)}), {s['wall_time_s']:.1f} s",
+        )
     )
 
 
 @app.command()
-def validate(
-    scenario: ScenarioArg,
-) -> None:
-    """Check a scenario (schema, files it names, TLEs) without running it."""
-    from orbitcloud.astro.constellations import build_satellites
-    from orbitcloud.engine import build_stages
+def validate(scenario: ScenarioArg) -> None:
+    """Check a scenario without running it: the schema, the files it names and their TLEs.
+
+    Prints what the run would simulate, or the problems found (with the field path and line
+    of each), and exits with status 2 if there are any.
+    """
+    from orbitcloud.engine.run import check
     from orbitcloud.scenario.loader import load_scenario
 
     try:
         sc = load_scenario(scenario)
-        sats = build_satellites(sc)
-        build_stages(sc)
+        ctx = check(sc)
     except OrbitcloudInputError as exc:
         _fail(exc)
+    t = Table(show_header=True, header_style="bold", title=f"scenario {sc.name!r} is valid")
+    t.add_column("constellation")
+    t.add_column("source")
+    t.add_column("satellites", justify="right")
+    for i, c in enumerate(sc.constellations):
+        t.add_row(c.name, c.kind, f"{int((ctx.sats.shell == i).sum()):,}")
+    console.print(t)
+    tm = sc.time
     console.print(
-        f"[green]ok[/]: scenario {sc.name!r}: {len(sats):,} satellites in "
-        f"{len(sc.constellations)} constellation(s), {sc.time.n_steps:,} time steps of "
-        f"{sc.time.step_s:g} s",
+        f"{len(ctx.sats):,} satellites, {tm.n_steps:,} time steps of {tm.step_s:g} s from "
+        f"{tm.start} ({tm.duration_total_s / 3600:g} h)",
         highlight=False,
     )
 
 
 @app.command()
 def scenarios() -> None:
-    """List the built-in scenarios (use a name wherever a scenario file is expected)."""
+    """List the built-in scenarios; use a name wherever a scenario file is expected."""
     from orbitcloud.scenario.loader import builtin_description, builtin_names
 
     t = Table(show_header=True, header_style="bold")
-    t.add_column("name")
+    t.add_column("name", no_wrap=True)
     t.add_column("description")
     for n in builtin_names():
         t.add_row(n, builtin_description(n))
     console.print(t)
+    console.print("Run one with: orbitcloud run <name>", highlight=False)
+
+
+def _register_command_modules() -> None:
+    """Import every ``orbitcloud.cli.cmd_*`` module and let it add its commands."""
+    import orbitcloud.cli as pkg
+
+    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
+        if info.name.startswith("cmd_"):
+            module = importlib.import_module(f"orbitcloud.cli.{info.name}")
+            register = getattr(module, "register", None)
+            if callable(register):
+                register(app)
+
+
+_register_command_modules()
 
 
 def main() -> None:
-    """Entry point of the ``orbitcloud`` script."""
+    """Entry point of the ``orbitcloud`` script and of ``python -m orbitcloud``."""
     app()
 
 

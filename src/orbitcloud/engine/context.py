@@ -17,10 +17,21 @@ from orbitcloud.scenario.model import Scenario
 
 
 class TableSink(Protocol):
-    """Where tables go (the results layer provides a Parquet implementation)."""
+    """Where tables go (the results layer provides a Parquet implementation).
 
-    def write(self, name: str, table: pa.Table) -> None:
-        """Append ``table`` to the table ``name`` (created on first write)."""
+    Every write to one table must have the same column names and types (the first write
+    fixes the schema); rows are appended in the order written.
+    """
+
+    def write(self, name: str, table: pa.Table, *, background: bool = False) -> None:
+        """Append ``table`` to the table ``name`` (created on first write).
+
+        ``background=True`` lets the sink encode the table later, in another thread, while the
+        next chunk is computed. Pass it only for a table whose buffers nobody changes
+        afterwards: ``pa.array(numpy_array)`` shares the NumPy memory, so a state array that a
+        stage updates in place must not go out with ``background=True``; fresh arrays (the
+        results of arithmetic, ``np.repeat``, ``.astype``) may.
+        """
 
     def close(self) -> None:
         """Finish every table."""
@@ -32,7 +43,7 @@ class MemorySink:
     def __init__(self) -> None:
         self.parts: dict[str, list[pa.Table]] = {}
 
-    def write(self, name: str, table: pa.Table) -> None:
+    def write(self, name: str, table: pa.Table, *, background: bool = False) -> None:
         self.parts.setdefault(name, []).append(table)
 
     def close(self) -> None:

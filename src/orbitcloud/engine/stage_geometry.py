@@ -9,43 +9,50 @@ from orbitcloud.astro.ephemeris import EphemerisChunk
 from orbitcloud.astro.propagate import ERROR_TEXT
 from orbitcloud.engine.context import RunContext
 
-_RAD2DEG = 180.0 / np.pi
+_TIME_TYPE = pa.timestamp("ms", tz="UTC")
 
 
 def positions_table(chunk: EphemerisChunk, ctx: RunContext, every: int = 1) -> pa.Table:
     """Rows (time, sat) of one chunk: ITRF position, geodetic position and sunlit fraction.
 
     Flagged (time, satellite) rows keep their place with null values and their SGP4 code in
-    ``sgp4_error`` -- never a NaN.
+    ``sgp4_error`` -- never a NaN. Every column is a fresh array (no view of the chunk), so the
+    table may be written in the background.
     """
     ks = np.arange(chunk.k0, chunk.k1)
     keep = (ks % every) == 0
     if not keep.any():
         return pa.table({})
-    sel = np.nonzero(keep)[0]
-    n_t = len(sel)
+    # a slice, not fancy indexing, when every step is kept (no copy of the chunk's arrays)
+    sel: slice | np.ndarray = slice(None) if keep.all() else np.nonzero(keep)[0]
+    times = ctx.grid.unix_ms(chunk.k0, chunk.k1)[sel]
+    n_t = len(times)
     n_s = chunk.r_itrf.shape[1]
-    mask = (chunk.error[sel] != 0).ravel()
+    err = chunk.error[sel]
+    mask = (err != 0).ravel()
     has_mask = bool(mask.any())
 
     def col(values: np.ndarray, dtype: type) -> pa.Array:
-        flat = np.ascontiguousarray(values, dtype=dtype).ravel()
+        flat: np.ndarray = np.array(values, dtype=dtype, order="C", copy=True).ravel()
         return pa.array(flat, mask=mask if has_mask else None)
 
-    times = ctx.grid.unix_ms(chunk.k0, chunk.k1)[sel]
     r = chunk.r_itrf[sel]
+    # int64 milliseconds straight into the timestamp type: pa.array(..., type=timestamp)
+    # converts element by element (32 ms per million rows here, 0.2 ms this way).
+    time_ms = np.repeat(times.astype(np.int64), n_s)
+    time_col = pa.Array.from_buffers(_TIME_TYPE, len(time_ms), [None, pa.py_buffer(time_ms)])
     return pa.table(
         {
-            "time": pa.array(np.repeat(times, n_s), type=pa.timestamp("ms", tz="UTC")),
+            "time": time_col,
             "sat": pa.array(np.tile(np.arange(n_s, dtype=np.int32), n_t)),
             "x_m": col(r[..., 0], np.float64),
             "y_m": col(r[..., 1], np.float64),
             "z_m": col(r[..., 2], np.float64),
-            "lat_deg": col(chunk.lat_rad[sel] * _RAD2DEG, np.float32),
-            "lon_deg": col(chunk.lon_rad[sel] * _RAD2DEG, np.float32),
+            "lat_deg": col(np.degrees(chunk.lat_rad[sel]), np.float32),
+            "lon_deg": col(np.degrees(chunk.lon_rad[sel]), np.float32),
             "alt_km": col(chunk.alt_m[sel] / 1000.0, np.float32),
             "sunlit": col(chunk.sunlit[sel], np.float32),
-            "sgp4_error": pa.array(chunk.error[sel].ravel()),
+            "sgp4_error": pa.array(np.array(err, dtype=np.int8).ravel()),
         }
     )
 
@@ -82,7 +89,7 @@ class GeometryStage:
         if out.positions:
             table = positions_table(chunk, ctx, out.positions_every)
             if table.num_columns:
-                ctx.sink.write("positions", table)
+                ctx.sink.write("positions", table, background=True)
         ctx.state["geometry_stage"] = self
 
     def finish(self, ctx: RunContext) -> None:

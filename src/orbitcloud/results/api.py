@@ -1,64 +1,217 @@
 """Run a scenario into a results folder, and read results folders back.
 
+The folder contract (docs/scenario.md, README): ``scenario.yaml`` (the resolved scenario),
+``satellites.parquet``, ``positions.parquet`` (when ``outputs.positions``), the tables of the
+other models, and ``summary.json`` (KPIs, propagation-error counts, the orbitcloud version, the
+scenario hash, wall time and the row count of every table), written last.
+
 A run writes into a hidden staging folder beside the target and renames it into place only when
-complete (``summary.json`` is written last), so a run killed at any moment never leaves a folder
-at the final path that looks complete (a Parquet file cut short has no footer and cannot be read:
-shared/PITFALLS.md).
+complete, so a run killed at any moment never leaves a folder at the final path that looks
+complete (a Parquet file cut short has no footer and cannot be read: shared/PITFALLS.md).
+Staging folders left by killed runs are removed by the next run in the same folder.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import hashlib
 import json
 import os
+import queue
 import re
 import shutil
+import socket
+import threading
 import time
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import duckdb
-import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-import yaml
 
 from orbitcloud._version import __version__
-from orbitcloud.engine import simulate
+from orbitcloud.engine.run import simulate
 from orbitcloud.scenario.errors import OrbitcloudInputError
 from orbitcloud.scenario.loader import load_scenario
-from orbitcloud.scenario.model import Scenario
+from orbitcloud.scenario.model import Scenario, resolved_dict
+from orbitcloud.scenario.yamlio import dump_yaml
+
+if TYPE_CHECKING:  # imported lazily: they cost start-up time and only readers need them
+    import duckdb
+    import pandas as pd
 
 SUMMARY = "summary.json"
+SCENARIO_FILE = "scenario.yaml"
+
+ROW_GROUP_ROWS = 1 << 20
+"""Rows per Parquet row group: about one geometry chunk, so a reader can skip by time."""
+
+_PENDING_WRITES = 2
+"""Tables waiting for the background writer: bounds memory to ~3 chunks' tables."""
+
+
+def _writer_options(schema: pa.Schema) -> dict[str, Any]:
+    """Parquet options for a table: dictionaries and statistics for non-float columns only.
+
+    Floating-point columns (positions, angles, fractions) are nearly all distinct, so the
+    dictionary pages pyarrow tries first are wasted work, and their min/max statistics help no
+    common query (``time`` and ``sat`` keep theirs, for row-group skipping). Measured on the
+    whole ``starlink-catalogue`` run (6.4 M position rows, pyarrow 26, snappy, 2 cores, writes
+    not overlapped, 3 runs each): 1.06-1.26 s of Parquet writing with pyarrow's defaults,
+    0.49-0.52 s with these options, and a 243 MB instead of 257 MB file. Other codecs with these
+    options: zstd 0.77-0.80 s (220 MB), lz4 0.46-0.49 s (240 MB), none 0.41-0.47 s (265 MB);
+    snappy stays, read by every Parquet reader.
+    """
+    keep = [
+        f.name for f in schema if not (pa.types.is_floating(f.type) or pa.types.is_decimal(f.type))
+    ]
+    return {"use_dictionary": keep, "write_statistics": keep}
 
 
 class ParquetSink:
-    """Appends tables to ``<folder>/<name>.parquet`` with one ParquetWriter per table."""
+    """Appends tables to ``<folder>/<name>.parquet`` with one ParquetWriter per table.
 
-    def __init__(self, folder: Path, compression: str = "snappy") -> None:
+    Writes made with ``background=True`` are encoded by one writer thread while the caller
+    computes the next chunk (pyarrow releases the GIL while it encodes and compresses); other
+    writes wait for the queued ones, so rows always land in the order they were written. An
+    error in the writer thread is raised by the next ``write`` or by ``close``. Measured on the
+    ``starlink-catalogue`` run (8 runs each, interleaved): median run 4.80 s with the writer
+    thread, 4.99 s without -- a small gain, since SGP4 holds the GIL and the two threads share
+    memory bandwidth; it grows as the geometry gets faster.
+
+    Attributes
+    ----------
+    rows : rows written (or queued) per table
+    write_s : time spent encoding and writing Parquet, in whichever thread [s]
+    wait_s : time the caller spent blocked on the writer (full queue, ordering, close) [s]
+    """
+
+    def __init__(self, folder: Path, compression: str = "snappy", threaded: bool = True) -> None:
         self.folder = Path(folder)
         self.compression = compression
+        self.threaded = threaded
         self.writers: dict[str, pq.ParquetWriter] = {}
+        self.schemas: dict[str, pa.Schema] = {}
         self.rows: dict[str, int] = {}
+        self.write_s = 0.0
+        self.wait_s = 0.0
+        self._queue: queue.Queue[tuple[str, pa.Table] | None] | None = None
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
 
-    def write(self, name: str, table: pa.Table) -> None:
-        w = self.writers.get(name)
-        if w is None:
-            w = pq.ParquetWriter(
-                self.folder / f"{name}.parquet", table.schema, compression=self.compression
-            )
-            self.writers[name] = w
-        elif table.schema != w.schema:
-            table = table.cast(w.schema)
-        w.write_table(table, row_group_size=1 << 20)
+    # -- caller side --------------------------------------------------------------------------
+    def write(self, name: str, table: pa.Table, *, background: bool = False) -> None:
+        """Append ``table`` to ``name`` (see :class:`orbitcloud.engine.context.TableSink`)."""
+        self._raise_pending()
+        table = self._conform(name, table)
         self.rows[name] = self.rows.get(name, 0) + table.num_rows
+        if background and self.threaded:
+            if self._thread is None:
+                self._queue = queue.Queue(maxsize=_PENDING_WRITES)
+                self._thread = threading.Thread(
+                    target=self._work, name="orbitcloud-parquet", daemon=True
+                )
+                self._thread.start()
+            assert self._queue is not None
+            t0 = time.perf_counter()
+            self._queue.put((name, table))
+            self.wait_s += time.perf_counter() - t0
+        else:
+            self._drain()
+            self._write_now(name, table)
 
     def close(self) -> None:
+        """Wait for the writer thread, finish every file; raises a writer error if any."""
+        try:
+            self._stop()
+        finally:
+            for w in self.writers.values():
+                w.close()
+            self.writers.clear()
+        self._raise_pending()
+
+    def abort(self) -> None:
+        """Stop after a failure: no error raised, files left as they are (to be deleted)."""
+        with contextlib.suppress(BaseException):  # best effort on the way out of a failed run
+            self._stop()
         for w in self.writers.values():
-            w.close()
+            with contextlib.suppress(Exception):
+                w.close()
         self.writers.clear()
+
+    def _conform(self, name: str, table: pa.Table) -> pa.Table:
+        """Check (in the caller's thread) that a table matches the first one of its name."""
+        schema = self.schemas.get(name)
+        if schema is None:
+            self.schemas[name] = table.schema.remove_metadata()
+            return table
+        if table.schema.equals(schema, check_metadata=False):
+            return table
+        if table.schema.names != schema.names:
+            raise ValueError(
+                f"table {name!r}: columns {table.schema.names} differ from the first write's "
+                f"{schema.names}; every write to one table must have the same columns"
+            )
+        return table.cast(schema)
+
+    def _drain(self) -> None:
+        if self._queue is not None:
+            t0 = time.perf_counter()
+            self._queue.join()
+            self.wait_s += time.perf_counter() - t0
+        self._raise_pending()
+
+    def _stop(self) -> None:
+        if self._thread is not None and self._queue is not None:
+            t0 = time.perf_counter()
+            self._queue.put(None)
+            self._thread.join()
+            self.wait_s += time.perf_counter() - t0
+        self._thread = None
+        self._queue = None
+
+    def _raise_pending(self) -> None:
+        if self._error is not None:
+            err, self._error = self._error, None
+            raise err
+
+    # -- writer side --------------------------------------------------------------------------
+    def _write_now(self, name: str, table: pa.Table) -> None:
+        t0 = time.perf_counter()
+        w = self.writers.get(name)
+        if w is None:
+            schema = self.schemas[name]
+            w = pq.ParquetWriter(
+                self.folder / f"{name}.parquet",
+                schema,
+                compression=self.compression,
+                **_writer_options(schema),
+            )
+            self.writers[name] = w
+        w.write_table(table, row_group_size=ROW_GROUP_ROWS)
+        self.write_s += time.perf_counter() - t0
+
+    def _work(self) -> None:
+        assert self._queue is not None
+        q = self._queue
+        while True:
+            item = q.get()
+            try:
+                if item is None:
+                    return
+                if self._error is None:  # after an error, drop the rest (the run fails)
+                    self._write_now(*item)
+            except BaseException as exc:
+                self._error = exc
+            finally:
+                q.task_done()
+
+
+# --- folder naming and placement -----------------------------------------------------------
 
 
 def safe_folder_name(name: str) -> str:
@@ -71,15 +224,74 @@ def _default_out(scenario: Scenario) -> Path:
     return Path("results") / safe_folder_name(scenario.name)
 
 
+_HOST = hashlib.sha1(socket.gethostname().encode()).hexdigest()[:8]
+_TEMP_RE = re.compile(r"^\..+\.(?:staging|old)-(\d+)-([0-9a-f]{8})-[0-9a-f]{8}$")
+
+
+def _temp_name(target: Path, kind: str) -> Path:
+    """``.<name>.<kind>-<pid>-<host>-<random>`` beside ``target`` (kind: staging or old)."""
+    return target.with_name(f".{target.name}.{kind}-{os.getpid()}-{_HOST}-{uuid.uuid4().hex[:8]}")
+
+
+def remove_stale_temporaries(folder: Path) -> list[Path]:
+    """Delete staging/old folders left in ``folder`` by killed runs of this host.
+
+    A folder counts as stale when the process that made it (its pid is in the name) is gone;
+    folders of another host (a shared file system) are left alone.
+    """
+    import psutil
+
+    removed: list[Path] = []
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return removed
+    for p in entries:
+        m = _TEMP_RE.match(p.name)
+        if not m or m.group(2) != _HOST or int(m.group(1)) == os.getpid():
+            continue
+        if psutil.pid_exists(int(m.group(1))):
+            continue
+        shutil.rmtree(p, ignore_errors=True)
+        removed.append(p)
+    return removed
+
+
+def _check_target(target: Path, overwrite: bool) -> None:
+    """Refuse an existing ``--out`` unless ``overwrite``, and never replace a foreign folder."""
+    cwd = Path.cwd().resolve()
+    resolved = target.resolve()
+    if resolved == cwd or resolved in cwd.parents:
+        raise OrbitcloudInputError(
+            "--out must not be the current folder or one that contains it", target
+        )
+    if not target.exists() and not target.is_symlink():
+        return
+    if not overwrite:
+        raise OrbitcloudInputError(
+            "results folder already exists; pass --overwrite to replace it, or choose "
+            "another --out",
+            target,
+        )
+    if not target.is_dir() or target.is_symlink():
+        raise OrbitcloudInputError(
+            "exists and is not a folder; refusing to replace it even with --overwrite", target
+        )
+    if (target / SUMMARY).is_file() or not any(target.iterdir()):
+        return
+    raise OrbitcloudInputError(
+        f"exists and is not an orbitcloud results folder (no {SUMMARY}); refusing to replace "
+        "it even with --overwrite: remove it yourself or choose another --out",
+        target,
+    )
+
+
 def _place(staging: Path, target: Path, explicit: bool, overwrite: bool) -> Path:
     """Rename the finished staging folder into place; returns the final path."""
     if explicit:
         if target.exists():
-            if not overwrite:  # checked before the run too; re-checked against a race
-                raise OrbitcloudInputError(
-                    "results folder exists; pass --overwrite to replace it", target
-                )
-            trash = target.with_name(f".{target.name}.old-{uuid.uuid4().hex[:8]}")
+            _check_target(target, overwrite)  # re-checked: the folder may have appeared
+            trash = _temp_name(target, "old")
             os.rename(target, trash)
             os.rename(staging, target)
             shutil.rmtree(trash, ignore_errors=True)
@@ -90,12 +302,14 @@ def _place(staging: Path, target: Path, explicit: bool, overwrite: bool) -> Path
     k = 1
     while True:
         cand = target if k == 1 else target.with_name(f"{target.name}-{k}")
-        if not cand.exists():
+        if not cand.exists() and not cand.is_symlink():
             try:
+                # atomic; fails if another run took the name meanwhile (a non-empty folder)
                 os.rename(staging, cand)
                 return cand
-            except OSError:
-                pass  # taken meanwhile (another run): try the next name
+            except OSError as exc:
+                if exc.errno not in (errno.EEXIST, errno.ENOTEMPTY, errno.ENOTDIR):
+                    raise
         k += 1
 
 
@@ -107,11 +321,14 @@ def _json_default(o: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(o).__name__}")
 
 
+# --- running ---------------------------------------------------------------------------------
+
+
 def run(
     scenario: str | Path | dict | Scenario,
     out: str | Path | None = None,
     overwrite: bool = False,
-    progress: bool | Any = False,
+    progress: Callable[[str, float], None] | bool | None = None,
     finalizers: Sequence[Callable[[Path, dict], None]] = (),
 ) -> Results:
     """Run a scenario and write its results folder.
@@ -120,35 +337,51 @@ def run(
     ----------
     scenario : a built-in name, a YAML path, a dict or a :class:`Scenario`
     out : results folder; default ``results/<scenario name>`` (``-2``, ``-3`` ... if taken)
-    overwrite : replace an existing ``out`` folder
+    overwrite : replace an existing ``out`` folder (only an orbitcloud results folder or an
+        empty one)
     progress : a callable ``(label, fraction)`` told how far the run is
     finalizers : callables ``(staging_folder, summary)`` run after the tables are written and
-        before the folder is moved into place (the report writer is one; results cannot import
-        the report layer, which stands above it)
+        before ``summary.json`` and the move into place (the report writer is one; results
+        cannot import the report layer, which stands above it)
 
     Returns
     -------
     Results of the finished folder.
+
+    Raises
+    ------
+    OrbitcloudInputError
+        Bad scenario, an existing ``out`` without ``overwrite``, or an output folder that
+        cannot be created -- all before any propagation.
     """
     t0 = time.perf_counter()
     sc = load_scenario(scenario)
     explicit = out is not None
-    target = Path(out) if explicit else _default_out(sc)
-    if explicit and target.exists() and not overwrite:
-        raise OrbitcloudInputError(
-            "results folder exists; pass --overwrite to replace it (or choose another --out)",
-            target,
-        )
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = target.parent / f".{target.name}.staging-{uuid.uuid4().hex[:12]}"
-    staging.mkdir()
-    sink = ParquetSink(staging)
+    target = Path(out) if out is not None else _default_out(sc)
+    if explicit:
+        _check_target(target, overwrite)
     try:
-        cb = _progress_callback(progress)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_temporaries(target.parent)
+        staging = _temp_name(target, "staging")
+        staging.mkdir()
+    except OSError as exc:
+        raise OrbitcloudInputError(
+            f"cannot create the results folder ({exc.strerror or exc})", target
+        ) from None
+    sink = ParquetSink(staging)
+    cb = progress if callable(progress) else None
+    try:
         ctx = simulate(sc, sink, progress=cb)
+        if cb:
+            cb("writing tables", 1.0)
         sink.close()
-        (staging / "scenario.yaml").write_text(
-            yaml.safe_dump(sc.model_dump(mode="json", exclude_none=True), sort_keys=False),
+        ctx.summary.setdefault("timings_s", {}).update(
+            parquet_write=round(sink.write_s, 3), parquet_wait=round(sink.wait_s, 3)
+        )
+        (staging / SCENARIO_FILE).write_text(
+            f"# The resolved scenario of this run (orbitcloud {__version__}); "
+            "rerun it with `orbitcloud run scenario.yaml`.\n" + dump_yaml(resolved_dict(sc)),
             encoding="utf-8",
         )
         tables = sorted(p.stem for p in staging.glob("*.parquet"))
@@ -165,25 +398,34 @@ def run(
             **ctx.summary,
         }
         for fin in finalizers:
+            if cb:
+                cb(f"finishing ({getattr(fin, '__name__', 'finalizer')})", 1.0)
             fin(staging, summary)
+        summary["wall_time_s"] = round(time.perf_counter() - t0, 3)
         # summary.json last: its presence marks a complete folder
         tmp = staging / f".{SUMMARY}.tmp"
         tmp.write_text(json.dumps(summary, indent=2, default=_json_default), encoding="utf-8")
         os.replace(tmp, staging / SUMMARY)
         final = _place(staging, target, explicit, overwrite)
     except BaseException:
-        sink.close()
+        sink.abort()
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return Results(final)
 
 
-def _progress_callback(progress: bool | Any) -> Callable[[str, float], None] | None:
-    return progress if callable(progress) else None
+# --- reading ---------------------------------------------------------------------------------
 
 
 class Results:
-    """A finished results folder: tables as Arrow/pandas, a DuckDB connection, the summary."""
+    """A finished results folder: tables as Arrow/pandas, a DuckDB connection, the summary.
+
+    Examples
+    --------
+    >>> res = Results("results/default")                         # doctest: +SKIP
+    >>> res.arrow("positions", columns=["time", "sat", "sunlit"])  # doctest: +SKIP
+    >>> res.duckdb().sql("select sat, avg(sunlit) from positions group by sat").df()  # doctest: +SKIP
+    """
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
@@ -195,9 +437,11 @@ class Results:
 
     @property
     def tables(self) -> list[str]:
+        """Names of the tables in the folder (``positions``, ``satellites``, ...)."""
         return sorted(p.stem for p in self.path.glob("*.parquet"))
 
     def arrow(self, name: str, columns: list[str] | None = None) -> pa.Table:
+        """A table as an Arrow table (optionally only some columns)."""
         p = self.path / f"{name}.parquet"
         if not p.is_file():
             raise OrbitcloudInputError(
@@ -211,6 +455,8 @@ class Results:
 
     def duckdb(self) -> duckdb.DuckDBPyConnection:
         """An in-memory DuckDB connection with every table of the folder as a view."""
+        import duckdb
+
         con = duckdb.connect()
         for t in self.tables:
             path = str(self.path / f"{t}.parquet").replace("'", "''")
@@ -219,7 +465,13 @@ class Results:
 
     @property
     def kpis(self) -> dict[str, Any]:
+        """The headline numbers (``summary.json`` ``kpis``)."""
         return self.summary.get("kpis", {})
+
+    @property
+    def scenario_file(self) -> Path:
+        """The resolved scenario of the run (loadable with ``orbitcloud run``)."""
+        return self.path / SCENARIO_FILE
 
     def __repr__(self) -> str:
         return f"Results({str(self.path)!r}, tables={self.tables})"

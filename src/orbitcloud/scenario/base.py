@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
 
 
 class Model(BaseModel):
@@ -46,5 +46,13 @@ def _check_utc(text: str) -> str:
     return text
 
 
-UtcTime = Annotated[str, AfterValidator(_check_utc)]
+def _datetime_to_text(value: object) -> object:
+    """Let the Python API pass a ``datetime`` (naive = UTC) where YAML gives text."""
+    if isinstance(value, datetime):
+        dt = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+        return dt.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return value
+
+
+UtcTime = Annotated[str, BeforeValidator(_datetime_to_text), AfterValidator(_check_utc)]
 """An ISO-8601 UTC instant kept as the user wrote it; parse with :func:`parse_utc`."""

@@ -9,16 +9,20 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime
-from typing import Literal
+import math
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import BaseModel, Field, model_validator
+from pydantic_core import to_jsonable_python
 
 from orbitcloud.scenario.base import Model, UtcTime, parse_utc
 from orbitcloud.scenario.economics import EconomicsSpec
 from orbitcloud.scenario.environment import EnvironmentSpec
 from orbitcloud.scenario.network import GroundSpec, IslSpec, NetworkSpec
 from orbitcloud.scenario.operations import EventSpec, SchedulingSpec, WorkloadsSpec
+from orbitcloud.scenario.orbit_ops import OrbitOpsSpec
 from orbitcloud.scenario.spacecraft import SpacecraftSpec
 
 MAX_STEPS = 50_000_000
@@ -38,8 +42,10 @@ class TimeSpec(Model):
 
     @model_validator(mode="after")
     def _one_duration(self) -> TimeSpec:
-        if (self.duration_h is None) == (self.duration_s is None):
-            raise ValueError("give exactly one of duration_h or duration_s")
+        if self.duration_h is not None and self.duration_s is not None:
+            raise ValueError("give exactly one of duration_h or duration_s, not both")
+        if self.duration_h is None and self.duration_s is None:
+            raise ValueError("the run length is missing: give duration_h or duration_s")
         n = self.n_steps
         if n > MAX_STEPS:
             raise ValueError(
@@ -61,12 +67,32 @@ class TimeSpec(Model):
         return int(self.duration_total_s / self.step_s + 1e-9) + 1
 
 
+HYPATIA_ALTITUDE_TOL = 0.10
+"""How far (relative) ``altitude_km`` may sit from the two-body altitude of the mean motion with
+layout: hypatia. Hypatia's configs round: its Starlink shell (15.19 rev/day, 550 km) is 7.5 %
+off, Kuiper (14.80, 630 km) and Telesat (13.66, 1,015 km) 0.1 %; a typo is caught."""
+
+
+HYPATIA_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+"""The epoch of every TLE Hypatia's generator writes (``00001.00000000``)."""
+
+
+def _circular_altitude_km(mean_motion_rev_per_day: float) -> float:
+    """Two-body altitude of a circular orbit with this mean motion [km] (Kepler's third law,
+    WGS72 mu and equatorial radius, as SGP4 uses)."""
+    n_rad_s = mean_motion_rev_per_day * 2.0 * math.pi / 86_400.0
+    a_km = (398_600.8 / n_rad_s**2) ** (1.0 / 3.0)
+    return a_km - 6378.135
+
+
 class WalkerSpec(Model):
     """A Walker constellation i:t/p/f (Walker 1984), or Hypatia's layout.
 
     ``layout: walker`` places plane k at RAAN ``raan0 + k * 360/p`` (delta) or ``k * 180/p``
     (star) and slot j at mean anomaly ``j * 360/s + k * f * 360/t``. ``layout: hypatia``
-    reproduces Hypatia's generator exactly: odd planes shifted by half a slot, e = 1e-7.
+    reproduces Hypatia's generator exactly: odd planes shifted by half a slot, e = 1e-7; it takes
+    ``mean_motion_rev_per_day`` and, as Hypatia's configs do, may also name ``altitude_km``,
+    which must then agree with the mean motion.
     """
 
     planes: int = Field(ge=1, le=10_000)
@@ -85,8 +111,44 @@ class WalkerSpec(Model):
 
     @model_validator(mode="after")
     def _check(self) -> WalkerSpec:
-        if (self.altitude_km is None) == (self.mean_motion_rev_per_day is None):
-            raise ValueError("give exactly one of altitude_km or mean_motion_rev_per_day")
+        alt, n = self.altitude_km, self.mean_motion_rev_per_day
+        if self.layout == "hypatia":
+            if n is None:
+                raise ValueError(
+                    "layout: hypatia needs mean_motion_rev_per_day (Hypatia's generator takes "
+                    "the mean motion, not the altitude)"
+                )
+            unused = [
+                f"{k}: {getattr(self, k)}"
+                for k, default in (
+                    ("phase_factor", 0),
+                    ("pattern", "delta"),
+                    ("raan0_deg", 0.0),
+                    ("bstar", 0.0),
+                )
+                if getattr(self, k) != default
+            ]
+            if self.epoch is not None and parse_utc(self.epoch) != HYPATIA_EPOCH:
+                unused.append(f"epoch: {self.epoch}")
+            if unused:
+                raise ValueError(
+                    "layout: hypatia writes Hypatia's TLEs exactly (epoch 2000-01-01T00:00:00Z, "
+                    f"no phasing, RAAN from 0, no drag), so it cannot take {', '.join(unused)}"
+                )
+            if alt is not None:  # Hypatia's configs name both: the altitude is a check
+                implied = _circular_altitude_km(n)
+                if abs(implied - alt) > HYPATIA_ALTITUDE_TOL * alt:
+                    raise ValueError(
+                        f"altitude_km {alt:g} does not match mean_motion_rev_per_day {n:g}, "
+                        f"which puts the orbit at about {implied:.0f} km; with layout: hypatia "
+                        "the mean motion sets the orbit and altitude_km, if given, must agree "
+                        f"within {HYPATIA_ALTITUDE_TOL:.0%}"
+                    )
+        elif (alt is None) == (n is None):
+            raise ValueError(
+                "give exactly one of altitude_km or mean_motion_rev_per_day "
+                f"({'both given' if alt is not None else 'neither given'})"
+            )
         if self.phase_factor >= max(self.planes, 1) and self.planes > 1:
             raise ValueError(
                 f"phase_factor {self.phase_factor} must be in 0 .. planes-1 = {self.planes - 1}"
@@ -187,6 +249,7 @@ class Scenario(Model):
     scheduling: SchedulingSpec = Field(default_factory=SchedulingSpec)
     events: list[EventSpec] = Field(default_factory=list)
     economics: EconomicsSpec | None = None
+    orbit_ops: OrbitOpsSpec | None = None
     outputs: OutputsSpec = Field(default_factory=OutputsSpec)
 
     @model_validator(mode="after")
@@ -198,6 +261,49 @@ class Scenario(Model):
         return self
 
     def scenario_hash(self) -> str:
-        """SHA-256 (hex, 16 chars) of the canonical JSON of the resolved scenario."""
-        blob = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        """SHA-256 (hex, 16 chars) of the canonical JSON of the resolved scenario.
+
+        A file the scenario names (``tle_file``, ``omm_file``) enters by its content, not its
+        path, so the same scenario hashes alike in any checkout and a changed catalogue changes
+        the hash.
+        """
+        doc = self.model_dump(mode="json")
+        for c in doc.get("constellations", []):
+            for key in ("tle_file", "omm_file"):
+                if c.get(key):
+                    c[key] = _file_digest(c[key])
+        blob = json.dumps(doc, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def _file_digest(path: str) -> str:
+    """``sha256:<hex>`` of a file's bytes, or the path itself if it cannot be read."""
+    try:
+        return "sha256:" + hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return path
+
+
+def resolved_dict(model: BaseModel) -> dict[str, Any]:
+    """Every field of a scenario (defaults filled in) as plain JSON-like data.
+
+    A ``None`` is left out only where ``None`` is the field's default (an unused source or
+    option), so loading the result gives back an equal scenario with the same hash.
+    """
+    out: dict[str, Any] = {}
+    for name, info in type(model).model_fields.items():
+        value = getattr(model, name)
+        if value is None and info.default is None:
+            continue
+        out[name] = _plain(value)
+    return out
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return resolved_dict(value)
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return to_jsonable_python(value)

@@ -2,10 +2,19 @@
 
 PyYAML's ``safe_load`` follows YAML 1.1: duplicate keys silently keep the last value, ``1e3`` is
 a string, ``NO``/``on`` are booleans, ``010`` is octal 8 and ``1:30`` is sexagesimal 90
-(shared/PITFALLS.md). This loader resolves plain scalars by the YAML 1.2 core schema instead
-(``true``/``false``, decimal/``0o``/``0x`` integers, ``1e3`` a float), leaves timestamps as strings,
-rejects duplicate keys naming both lines, and records the line of every mapping key so that
-schema errors can name ``field.path (line N)``.
+(shared/PITFALLS.md). This loader resolves plain scalars by the YAML 1.2 core schema instead:
+
+* booleans are only ``true``/``false`` (any case form YAML 1.2 allows); ``yes``, ``no``, ``on``,
+  ``off``, ``y``, ``n`` stay text, so a boolean field rejects them instead of guessing;
+* integers are decimal (``010`` is ten), ``0o17`` octal or ``0x1F`` hexadecimal; ``1:30`` and
+  ``1_000`` are text;
+* ``1e3``, ``.5``, ``-.inf`` and ``.nan`` are floats (the schema then rejects inf and NaN);
+* timestamps are not resolved: ``2023-07-18T00:00:00Z`` stays the text the user wrote.
+
+The document is first composed into nodes and walked once: a duplicate key is rejected naming
+its dotted path and both lines, and the line of every key is recorded so that schema errors can
+name ``field.path (line N)``. Aliases and merge keys (``<<: *base``) work; a key given next to
+a merge overrides the merged value, as YAML intends.
 """
 
 from __future__ import annotations
@@ -25,25 +34,27 @@ _FLOAT = re.compile(
     r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
     r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
 )
+_MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
 class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader with YAML 1.2 core-schema scalars and duplicate-key detection."""
+    """SafeLoader with YAML 1.2 core-schema scalars."""
 
 
-# Replace YAML 1.1 implicit resolvers with the YAML 1.2 core schema.
+# Replace the YAML 1.1 implicit resolvers with the YAML 1.2 core schema (plus the merge key).
 _StrictLoader.yaml_implicit_resolvers = {}
 for _tag, _regexp, _first in (
     ("tag:yaml.org,2002:bool", _BOOL, list("tTfF")),
     ("tag:yaml.org,2002:null", _NULL, ["~", "n", "N", ""]),
     ("tag:yaml.org,2002:int", _INT, list("-+0123456789")),
     ("tag:yaml.org,2002:float", _FLOAT, list("-+.0123456789")),
+    (_MERGE_TAG, re.compile(r"^(?:<<)$"), ["<"]),
 ):
     _StrictLoader.add_implicit_resolver(_tag, _regexp, _first)
 
 
 def _construct_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
-    text = loader.construct_scalar(node)
+    text = str(loader.construct_scalar(node))
     if text.startswith("0o"):
         return int(text[2:], 8)
     if text.startswith("0x"):
@@ -54,7 +65,7 @@ def _construct_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
 def _construct_float(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> float:
     text = str(loader.construct_scalar(node))
     low = text.lower().lstrip("+")
-    if low in (".inf",):
+    if low == ".inf":
         return float("inf")
     if low == "-.inf":
         return float("-inf")
@@ -63,48 +74,73 @@ def _construct_float(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> float:
     return float(text)
 
 
-def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
-    loader.flatten_mapping(node)
-    mapping: dict[Any, Any] = {}
-    lines: dict[Any, int] = {}
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        try:
-            hash(key)
-        except TypeError as exc:
-            raise OrbitcloudInputError(
-                f"line {key_node.start_mark.line + 1}: a mapping key must be a plain value, "
-                f"found {type(key).__name__}",
-                loader.source_name,
-            ) from exc
-        if key in mapping:
-            raise OrbitcloudInputError(
-                f"line {key_node.start_mark.line + 1}: duplicate key {key!r} "
-                f"(first given on line {lines[key]}); each key may appear once",
-                loader.source_name,
-            )
-        mapping[key] = loader.construct_object(value_node, deep=True)
-        lines[key] = key_node.start_mark.line + 1
-    loader.key_lines[id(mapping)] = lines
-    return mapping
+def _construct_bool(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> bool:
+    return str(loader.construct_scalar(node)).lower() == "true"
 
 
 _StrictLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 _StrictLoader.add_constructor("tag:yaml.org,2002:float", _construct_float)
-_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_StrictLoader.add_constructor("tag:yaml.org,2002:bool", _construct_bool)
 
 
-def _collect_lines(obj: Any, key_lines: dict[int, dict], prefix: str, out: dict[str, int]) -> None:
-    if isinstance(obj, dict):
-        lines = key_lines.get(id(obj), {})
-        for k, v in obj.items():
-            path = f"{prefix}.{k}" if prefix else str(k)
-            if k in lines:
-                out[path] = lines[k]
-            _collect_lines(v, key_lines, path, out)
-    elif isinstance(obj, list):
-        for i, v in enumerate(obj):
-            _collect_lines(v, key_lines, f"{prefix}.{i}" if prefix else str(i), out)
+def _key_text(loader: _StrictLoader, node: yaml.Node, source: str, path: str) -> Any:
+    """The Python value of a mapping key; it must be a plain scalar."""
+    if not isinstance(node, yaml.ScalarNode):
+        line = node.start_mark.line + 1
+        raise OrbitcloudInputError(
+            f"{path or '(top level)'} (line {line}): a key must be a plain name, "
+            f"found a {'list' if isinstance(node, yaml.SequenceNode) else 'mapping'}",
+            source,
+        )
+    return loader.construct_object(node)
+
+
+def _walk(
+    loader: _StrictLoader,
+    node: yaml.Node,
+    path: str,
+    lines: dict[str, int],
+    source: str,
+    seen: set[int],
+) -> None:
+    """Check duplicate keys and record the line of every key, depth first.
+
+    A node reached again through an alias is not walked twice (a "billion laughs" document
+    stays linear), so keys reached only through an alias have no recorded line.
+    """
+    if id(node) in seen:
+        return
+    seen.add(id(node))
+    if isinstance(node, yaml.MappingNode):
+        first_line: dict[Any, int] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE_TAG:
+                continue
+            key = _key_text(loader, key_node, source, path)
+            child = f"{path}.{key}" if path else str(key)
+            line = key_node.start_mark.line + 1
+            try:
+                earlier = first_line.get(key)
+            except TypeError:  # unhashable cannot happen for scalars; be safe
+                earlier = None
+            if earlier is not None:
+                raise OrbitcloudInputError(
+                    f"{child} (line {line}): duplicate key {key!r}, first given on line "
+                    f"{earlier}; each key may appear only once in a mapping (YAML would "
+                    "silently keep the last one)",
+                    source,
+                )
+            first_line[key] = line
+            lines.setdefault(child, line)
+            _walk(loader, value_node, child, lines, source, seen)
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE_TAG:
+                _walk(loader, value_node, path, lines, source, seen)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            child = f"{path}.{i}" if path else str(i)
+            lines.setdefault(child, item.start_mark.line + 1)
+            _walk(loader, item, child, lines, source, seen)
 
 
 def load_yaml_text(text: str, source_name: str = "<string>") -> tuple[Any, dict[str, int]]:
@@ -115,23 +151,36 @@ def load_yaml_text(text: str, source_name: str = "<string>") -> tuple[Any, dict[
     data, lines
         The parsed document and a map from dotted key path (``constellations.0.walker``) to
         its 1-based line number.
+
+    Raises
+    ------
+    OrbitcloudInputError
+        For invalid YAML (with line and column), more than one document, or a duplicate key
+        (with its dotted path and both lines).
     """
     loader = _StrictLoader(text)
-    loader.source_name = source_name
-    loader.key_lines = {}
     try:
-        data = loader.get_single_data()
-    except OrbitcloudInputError:
-        raise
+        node = loader.get_single_node()
+        lines: dict[str, int] = {}
+        if node is None:
+            return None, lines
+        _walk(loader, node, "", lines, source_name, set())
+        data = loader.construct_document(node)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise OrbitcloudInputError(f"{where}not valid YAML ({problem})", source_name) from None
+        problem = str(getattr(exc, "problem", None) or exc)
+        context = getattr(exc, "context", None)
+        if context:
+            problem = f"{context}, {problem}"
+        hint = ""
+        if "'\\t'" in problem:
+            hint = "; indent with spaces: YAML does not allow tabs for indentation"
+        raise OrbitcloudInputError(
+            f"{where}not valid YAML ({problem}){hint}", source_name
+        ) from None
     finally:
         loader.dispose()
-    lines: dict[str, int] = {}
-    _collect_lines(data, loader.key_lines, "", lines)
     return data, lines
 
 
@@ -144,6 +193,34 @@ def load_yaml_file(path: str | Path) -> tuple[Any, dict[str, int]]:
         raise OrbitcloudInputError("file not found", p) from None
     except IsADirectoryError:
         raise OrbitcloudInputError("is a folder, expected a YAML file", p) from None
+    except PermissionError:
+        raise OrbitcloudInputError("cannot read the file (permission denied)", p) from None
     except UnicodeDecodeError as exc:
-        raise OrbitcloudInputError(f"not UTF-8 text (byte {exc.start})", p) from None
+        raise OrbitcloudInputError(
+            f"not UTF-8 text (byte {exc.start} cannot be decoded); save the file as UTF-8", p
+        ) from None
     return load_yaml_text(text, str(p))
+
+
+class _StrictDumper(yaml.SafeDumper):
+    """SafeDumper whose output reads back the same under YAML 1.1 *and* this 1.2 loader."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    if not value.isprintable():  # control characters, NEL, line/paragraph separators
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style='"')
+    if any(rx.match(value) for rx in (_BOOL, _NULL, _INT, _FLOAT)):
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="'")
+    return dumper.represent_str(value)
+
+
+_StrictDumper.add_representer(str, _represent_str)
+
+
+def dump_yaml(data: Any) -> str:
+    """YAML text of plain data (dicts, lists, str, int, float, bool, None), keys in order.
+
+    Any string that a YAML 1.1 or 1.2 reader could take for another type (``0o17``, ``NO``,
+    ``1:30``, ``1e3``) is quoted, so :func:`load_yaml_text` gives back exactly ``data``.
+    """
+    return yaml.dump(data, Dumper=_StrictDumper, sort_keys=False, allow_unicode=True)
