@@ -21,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 
 from orbitcloud.scenario.errors import OrbitcloudInputError
 from orbitcloud.scenario.model import Scenario
+from orbitcloud.scenario.orbit_ops import resolve_orbit_ops_paths
 from orbitcloud.scenario.yamlio import load_yaml_file, load_yaml_text
 
 _BUILTIN_PACKAGE = "orbitcloud.scenario.builtin"
@@ -325,6 +326,7 @@ def _resolve_paths(
                     source,
                 )
             setattr(c, key, str(p.resolve()))
+    resolve_orbit_ops_paths(scenario.orbit_ops, base_dir, source)
 
 
 def scenario_from_dict(

@@ -263,7 +263,7 @@ class Scenario(Model):
     def scenario_hash(self) -> str:
         """SHA-256 (hex, 16 chars) of the canonical JSON of the resolved scenario.
 
-        A file the scenario names (``tle_file``, ``omm_file``) enters by its content, not its
+        A file the scenario names (``tle_file``, ``omm_file``, the conjunction background) enters by its content, not its
         path, so the same scenario hashes alike in any checkout and a changed catalogue changes
         the hash.
         """
@@ -272,6 +272,9 @@ class Scenario(Model):
             for key in ("tle_file", "omm_file"):
                 if c.get(key):
                     c[key] = _file_digest(c[key])
+        conj = (doc.get("orbit_ops") or {}).get("conjunctions") or {}
+        if conj.get("background_tle_file"):
+            conj["background_tle_file"] = _file_digest(conj["background_tle_file"])
         blob = json.dumps(doc, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
