@@ -16,14 +16,38 @@ import pyarrow as pa
 from orbitcloud.astro.constellations import build_satellites
 from orbitcloud.astro.ephemeris import chunk_steps_for, iter_ephemeris
 from orbitcloud.astro.timescales import TimeGrid
-from orbitcloud.engine.context import RunContext, Stage, TableSink
+from orbitcloud.engine.context import MemorySink, RunContext, Stage, TableSink
 from orbitcloud.engine.stage_geometry import GeometryStage
 from orbitcloud.scenario.model import Scenario
 
 
 def build_stages(scenario: Scenario) -> list[Stage]:
     """The stages a scenario needs, in the order they run within each chunk."""
+    # Each stage module is imported only when the scenario needs it: some pull in scipy.stats,
+    # scipy.spatial or pymsis, and start-up counts in every run (bench/bench_run.py).
     stages: list[Stage] = [GeometryStage()]
+    if any(c.spacecraft.enabled for c in scenario.constellations):
+        from orbitcloud.engine.stage_spacecraft import SpacecraftStage
+
+        stages.append(SpacecraftStage())  # environment, power, thermal, compute, radiation
+    if scenario.ground is not None or any(
+        c.isl.topology != "none" for c in scenario.constellations
+    ):
+        from orbitcloud.engine.stage_network import NetworkStage
+
+        stages.append(NetworkStage(scenario))  # network before operations (CONTRIBUTING.md)
+    if scenario.workloads is not None:
+        from orbitcloud.engine.stage_operations import OperationsStage
+
+        stages.append(OperationsStage())  # workloads, scheduling, events, metrics
+    if scenario.orbit_ops is not None and scenario.orbit_ops.enabled:
+        from orbitcloud.engine.stage_orbit import OrbitStage
+
+        stages.append(OrbitStage())
+    if scenario.economics is not None:
+        from orbitcloud.engine.stage_economics import EconomicsStage
+
+        stages.append(EconomicsStage())  # last: prices what the stages before it measured
     return stages
 
 
@@ -44,6 +68,32 @@ def satellites_table(ctx: RunContext) -> pa.Table:
     return pa.table(cols)
 
 
+def prepare(
+    scenario: Scenario,
+    sink: TableSink,
+    progress: Callable[[str, float], None] | None = None,
+) -> tuple[RunContext, list[Stage]]:
+    """Build the satellites, the time grid and the stages, and call every stage's ``start``.
+
+    Everything that can reject the input happens here, before any propagation: TLE/OMM
+    files are read and checked, and each stage validates what it needs in ``start``.
+    """
+    sats = build_satellites(scenario)
+    grid = TimeGrid(scenario.time.start_dt, scenario.time.step_s, scenario.time.n_steps,
+                    scenario.time.ut1_utc_s)  # fmt: skip
+    ctx = RunContext(scenario=scenario, sats=sats, grid=grid, sink=sink, progress=progress)
+    stages = build_stages(scenario)
+    for st in stages:
+        st.start(ctx)
+    return ctx, stages
+
+
+def check(scenario: Scenario) -> RunContext:
+    """Validate a scenario as a run would (files, satellites, every stage's ``start``), no run."""
+    ctx, _ = prepare(scenario, MemorySink())
+    return ctx
+
+
 def simulate(
     scenario: Scenario,
     sink: TableSink,
@@ -59,13 +109,8 @@ def simulate(
     """
     t0 = time.perf_counter()
     timings: dict[str, float] = {}
-    sats = build_satellites(scenario)
-    grid = TimeGrid(scenario.time.start_dt, scenario.time.step_s, scenario.time.n_steps,
-                    scenario.time.ut1_utc_s)  # fmt: skip
-    ctx = RunContext(scenario=scenario, sats=sats, grid=grid, sink=sink, progress=progress)
-    stages = build_stages(scenario)
-    for st in stages:
-        st.start(ctx)
+    ctx, stages = prepare(scenario, sink, progress)
+    sats, grid = ctx.sats, ctx.grid
     timings["setup"] = time.perf_counter() - t0
     ctx.sink.write("satellites", satellites_table(ctx))
     step = chunk_steps or chunk_steps_for(len(sats), grid.n)
@@ -73,6 +118,8 @@ def simulate(
     t_stage = dict.fromkeys((s.name for s in stages), 0.0)
     it = iter_ephemeris(sats, grid, step, scenario.time.polar_x_arcsec,
                         scenario.time.polar_y_arcsec)  # fmt: skip
+    if progress:
+        progress("simulating", 0.0)
     while True:
         t1 = time.perf_counter()
         chunk = next(it, None)
