@@ -149,13 +149,13 @@ def test_warm_start_equals_cold(seed, relay, jitter):
     src, dst = np.triu_indices(prev.n_ground, 1)
     route_pairs(prev, src, dst, relay)
     warm = prev.raw_pred
-    keep = rng.random(len(prev.isl_a)) > 0.1  # some links break, lengths drift
+    keep = rng.random(len(prev.isl_a)) > 0.1  # some links break, lengths drift (stay > 0)
     keep_g = rng.random(len(prev.gsl_ground)) > 0.1
     nxt = Snapshot(
         prev.n_sat, prev.n_ground, prev.isl_a[keep], prev.isl_b[keep],
-        prev.isl_range_m[keep] * (1 + jitter * rng.standard_normal(keep.sum())),
+        prev.isl_range_m[keep] * (1 + jitter * rng.uniform(-1, 1, keep.sum())),
         prev.isl_capacity_bps[keep], prev.gsl_ground[keep_g], prev.gsl_sat[keep_g],
-        prev.gsl_range_m[keep_g] * (1 + jitter * rng.standard_normal(keep_g.sum())),
+        prev.gsl_range_m[keep_g] * (1 + jitter * rng.uniform(-1, 1, keep_g.sum())),
         prev.gsl_capacity_bps[keep_g],
     )  # fmt: skip
     cold = route_pairs(nxt, src, dst, relay)
