@@ -41,7 +41,12 @@ from xml.parsers import expat
 
 from sgp4.api import WGS72, Satrec
 
-from orbitcloud.astro.tle import CatalogEntry, sgp4_problem_at_epoch
+from orbitcloud.astro.tle import (
+    CatalogEntry,
+    line_of_offset,
+    read_input_file,
+    sgp4_problem_at_epoch,
+)
 from orbitcloud.scenario.errors import OrbitcloudInputError
 
 __all__ = ["REQUIRED_FIELDS", "load_omm_file", "parse_omm_text"]
@@ -608,19 +613,11 @@ def load_omm_file(path: str | PathLike[str]) -> list[CatalogEntry]:
         Missing file, bytes that are not UTF-8, or any problem :func:`parse_omm_text` reports.
     """
     p = Path(path)
-    try:
-        data = p.read_bytes()
-    except FileNotFoundError:
-        raise OrbitcloudInputError("file not found", p) from None
-    except IsADirectoryError:
-        raise OrbitcloudInputError("is a folder, expected an OMM file", p) from None
-    except OSError as exc:
-        raise OrbitcloudInputError(f"cannot read the file ({exc.strerror})", p) from None
+    data = read_input_file(p, "an OMM file")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        head = data[: exc.start]
-        line_no = head.count(b"\n") + head.count(b"\r") - head.count(b"\r\n") + 1
+        line_no = line_of_offset(data, exc.start)
         raise OrbitcloudInputError(
             f"line {line_no}: byte 0x{data[exc.start]:02X} is not UTF-8 text", p
         ) from None

@@ -658,7 +658,19 @@ def _short(s: str, limit: int = 40) -> str:
     return repr(s if len(s) <= limit else s[:limit] + "...")
 
 
-def _line_of_offset(data: bytes, offset: int) -> int:
+def read_input_file(path: Path, expected: str) -> bytes:
+    """A user's input file's bytes; a missing, folder or unreadable path is an input error."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise OrbitcloudInputError("file not found", path) from None
+    except IsADirectoryError:
+        raise OrbitcloudInputError(f"is a folder, expected {expected}", path) from None
+    except OSError as exc:
+        raise OrbitcloudInputError(f"cannot read the file ({exc.strerror})", path) from None
+
+
+def line_of_offset(data: bytes, offset: int) -> int:
     """1-based line number of byte ``offset``, counting LF, CRLF and CR as one break each."""
     head = data[:offset]
     return head.count(b"\n") + head.count(b"\r") - head.count(b"\r\n") + 1
@@ -688,7 +700,7 @@ def parse_tle_bytes(data: bytes, source: str = "<bytes>") -> list[CatalogEntry]:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line_no = _line_of_offset(data, exc.start)
+        line_no = line_of_offset(data, exc.start)
         raise OrbitcloudInputError(
             f"line {line_no}: byte 0x{data[exc.start]:02X} is not UTF-8 text; "
             "TLE lines must be plain ASCII",
@@ -717,12 +729,4 @@ def load_tle_file(path: str | PathLike[str]) -> list[CatalogEntry]:
         :func:`parse_tle_text` reports.
     """
     p = Path(path)
-    try:
-        data = p.read_bytes()
-    except FileNotFoundError:
-        raise OrbitcloudInputError("file not found", p) from None
-    except IsADirectoryError:
-        raise OrbitcloudInputError("is a folder, expected a TLE file", p) from None
-    except OSError as exc:
-        raise OrbitcloudInputError(f"cannot read the file ({exc.strerror})", p) from None
-    return parse_tle_bytes(data, str(p))
+    return parse_tle_bytes(read_input_file(p, "a TLE file"), str(p))
