@@ -84,8 +84,10 @@ def test_a_hanging_module_is_killed(tmp_path):
     assert "timed out after 2 s" in r.stdout
 
 
-def test_finds_the_checkout_bench_folder():
-    repo = Path(orbitcloud.__file__).resolve().parents[2]
+def test_finds_the_checkout_bench_folder(monkeypatch):
+    # beside the package in an editable install, else from the current folder (a checkout)
+    repo = Path(__file__).resolve().parents[2]
+    monkeypatch.chdir(repo)
     assert find_bench_dir() == repo / "bench"
     assert "bench_sweep" in [p.stem for p in discover(find_bench_dir())]
 
