@@ -13,7 +13,7 @@ Conventions (written here once, used everywhere in orbitcloud)
 * **Frames**: TEME (SGP4's output, true equator / mean equinox) for inertial work; ITRF
   (Earth-fixed; polar motion optional) for everything on or relative to the ground; WGS84
   geodetic latitude/longitude [rad] and height [m]. The Sun is computed true-of-date and used as
-  TEME (they differ by < 1.2 arcsec).
+  TEME by rotating it by the equation of the equinoxes (up to 17.6 arcsec).
 * **Time**: a run's grid is ``start + k * step_s`` in UTC; Julian dates are two-part
   ``(jd, fr)`` as in sgp4. UT1 = UTC + ``ut1_utc_s``; TT = UTC + (TAI-UTC) + 32.184 s.
 * **Errors as data**: SGP4 failures come back as NaN positions plus an int8 code per

@@ -7,11 +7,14 @@ barycentre, opposite the Moon (mean distance 384,400 km, Earth/Moon mass ratio 8
 2009), which moves the Sun by 6.44" sin D in longitude, D being the Moon's mean elongation
 (Meeus eq. 47.2).
 
-Accuracy, measured against JPL DE421 through Skyfield (tests/astro/test_sun.py, 1950-2050):
-rms 16" (0.0045 deg), worst 43" (0.012 deg); Meeus quotes 0.01 deg for the theory, and his own
-Example 25.a is 10" off the full VSOP87 result. A 0.012 deg error in the Sun's direction moves a
-LEO shadow entry by 0.2 s. TEME differs from the true-of-date frame only by the equation of the
-equinoxes (< 1.2"), far below this, so the result is used directly in TEME.
+The theory gives the Sun in the true equator and equinox of date. TEME has the true equator
+but the *mean* equinox: the two differ by a rotation about z by the equation of the equinoxes,
+Delta-psi cos(epsilon), up to 17.6" (1.2 s of time), applied here with the four main nutation
+terms of Meeus (1998) ch. 22 (good to 0.5").
+
+Accuracy, measured against JPL DE421 through Skyfield's TEME (tests/astro/test_sun.py,
+1950-2050): worst 29" (0.0082 deg), 95 % of dates within 22"; Meeus quotes 0.01 deg for the
+theory. A 0.01 deg error in the Sun's direction moves a LEO shadow entry by about 0.2 s.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ def sun_position_teme(jd_tt: np.ndarray, fr_tt: np.ndarray) -> np.ndarray:
 
     Returns
     -------
-    (n, 3) position [m]; direction good to 0.012 deg (worst, 1950-2050), distance to 1e-4.
+    (n, 3) position [m]; direction good to 0.0082 deg (worst, 1950-2050), distance to 1e-4.
 
     References
     ----------
@@ -65,4 +68,19 @@ def sun_position_teme(jd_tt: np.ndarray, fr_tt: np.ndarray) -> np.ndarray:
     eps = (eps0 + 0.00256 * np.cos(omega)) * _DEG
     cl = np.cos(lam)
     sl = np.sin(lam)
-    return np.stack([r_m * cl, r_m * np.cos(eps) * sl, r_m * np.sin(eps) * sl], axis=-1)
+    x = r_m * cl
+    y = r_m * np.cos(eps) * sl
+    z = r_m * np.sin(eps) * sl
+    # true equinox of date -> TEME's mean equinox: rotate by -(equation of the equinoxes)
+    sun_mean_lon = (280.4665 + 36000.7698 * t) * _DEG
+    moon_mean_lon = (218.3165 + 481267.8813 * t) * _DEG
+    dpsi_arcsec = (
+        -17.20 * np.sin(omega)
+        - 1.32 * np.sin(2 * sun_mean_lon)
+        - 0.23 * np.sin(2 * moon_mean_lon)
+        + 0.21 * np.sin(2 * omega)
+    )  # Meeus (1998) ch. 22, nutation in longitude to 0.5"
+    eqeq = dpsi_arcsec / 3600.0 * _DEG * np.cos(eps)
+    ce = np.cos(eqeq)
+    se = np.sin(eqeq)
+    return np.stack([ce * x + se * y, ce * y - se * x, z], axis=-1)
