@@ -154,6 +154,10 @@ class SpacecraftStage:
         self.env = env
         self.storms = [(parse_utc(s.start).timestamp(), parse_utc(s.end).timestamp(),
                         s.electron_multiplier, s.proton_multiplier) for s in env.storms]  # fmt: skip
+        # storms that raise Ap: NRLMSIS density with the storm's Ap inside the window (drag);
+        # each keeps its own grid cache, since cached density slabs belong to one Ap
+        self.storm_ap = [(parse_utc(s.start).timestamp(), parse_utc(s.end).timestamp(), s.ap, {})
+                         for s in env.storms if s.ap is not None]  # fmt: skip
         self.alt0_m: np.ndarray = np.zeros(0)
         self.inc0_deg: np.ndarray = np.zeros(0)
         if n:
@@ -387,6 +391,13 @@ class SpacecraftStage:
             unix_s, np.degrees(lat), np.degrees(lon), alt / 1000.0, env.f107, env.f107a, env.ap,
             method=env.atmosphere_method, grid_cache=self.atm_cache,
         )  # fmt: skip
+        for s_start, s_end, ap_storm, cache in self.storm_ap:
+            on = (unix_s >= s_start) & (unix_s < s_end)
+            if on.any():
+                rho[on] = atmosphere.density_kg_m3(
+                    unix_s[on], np.degrees(lat[on]), np.degrees(lon[on]), alt[on] / 1000.0,
+                    env.f107, env.f107a, ap_storm, method=env.atmosphere_method, grid_cache=cache,
+                )  # fmt: skip
         m_e = np.full(n_t, radiation.electron_storm_multiplier(env.ap) * env.radiation_multiplier)
         m_p = np.full(n_t, env.radiation_multiplier)
         for s_start, s_end, fe, fp in self.storms:

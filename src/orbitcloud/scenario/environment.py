@@ -10,12 +10,16 @@ from orbitcloud.scenario.base import Model, UtcTime, parse_utc
 
 
 class StormSpec(Model):
-    """A space-weather storm window multiplying the trapped-particle dose rates."""
+    """A space-weather storm window: more dose (trapped-particle multipliers) and, with ``ap``,
+    more drag (NRLMSIS density evaluated with the storm's Ap inside the window)."""
 
     start: UtcTime = Field(description="ISO-8601 UTC start")
     end: UtcTime = Field(description="ISO-8601 UTC end")
     electron_multiplier: float = Field(5.0, ge=0, le=1e4, description="horn electrons [-]")
     proton_multiplier: float = Field(1.0, ge=0, le=1e4, description="trapped protons [-]")
+    ap: float | None = Field(
+        None, ge=0, le=400, description="daily Ap during the storm (drag); default: unchanged"
+    )
 
     @model_validator(mode="after")
     def _order(self) -> StormSpec:
