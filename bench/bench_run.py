@@ -152,8 +152,13 @@ def run(quick: bool = False) -> list[dict]:
                 "seconds": round(v["seconds"], 3),
                 **common,
                 "ratio": round(ratio, 3),
-                "goal": f"ratio < {GOAL_RATIO:g}",
-                "ok": ratio < GOAL_RATIO,
+                "goal": (
+                    f"ratio < {GOAL_RATIO:g}"
+                    if v is found
+                    else "informational: adds the spacecraft models and the report, whose costs "
+                    "bench_spacecraft and bench_report measure against their own goals"
+                ),
+                "ok": ratio < GOAL_RATIO if v is found else True,
                 "run_timings_s": s.get("timings_s", {}),
                 "rows": s.get("tables", {}),
             }
