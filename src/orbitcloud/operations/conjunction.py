@@ -291,6 +291,23 @@ class ScreeningResult:
         return len(self.i)
 
 
+def _pair_states(
+    cand: np.ndarray, big: int, r_all: np.ndarray, v_all: np.ndarray, k: int
+) -> tuple[np.ndarray, ...]:
+    """Pair indices (i, j) of candidate keys ``i * big + j`` and their relative position and
+    velocity at steps k and k+1: (i, j, dr0, dv0, dr1, dv1) [-, -, m, m/s, m, m/s]."""
+    i = cand // big
+    j = cand % big
+    return (
+        i,
+        j,
+        r_all[k, j] - r_all[k, i],
+        v_all[k, j] - v_all[k, i],
+        r_all[k + 1, j] - r_all[k + 1, i],
+        v_all[k + 1, j] - v_all[k + 1, i],
+    )
+
+
 def screen_window(
     dt_s: float,
     r_own_m: np.ndarray,
@@ -368,23 +385,13 @@ def screen_window(
         cand = np.concatenate([keys[k], keys[k + 1], *inner])
         if not len(cand):
             continue
-        i = cand // big
-        j = cand % big
-        dr0 = r_all[k, j] - r_all[k, i]
-        dv0 = v_all[k, j] - v_all[k, i]
-        dr1 = r_all[k + 1, j] - r_all[k + 1, i]
-        dv1 = v_all[k + 1, j] - v_all[k + 1, i]
+        i, j, dr0, dv0, dr1, dv1 = _pair_states(cand, big, r_all, v_all, k)
         # cheap exact filter, then each pair once
         near = _hermite_lower_bound(dr0, dv0, dr1, dv1, dt_s) < screening_distance_m
         cand = np.unique(cand[near])
         if not len(cand):
             continue
-        i = cand // big
-        j = cand % big
-        dr0 = r_all[k, j] - r_all[k, i]
-        dv0 = v_all[k, j] - v_all[k, i]
-        dr1 = r_all[k + 1, j] - r_all[k + 1, i]
-        dv1 = v_all[k + 1, j] - v_all[k + 1, i]
+        i, j, dr0, dv0, dr1, dv1 = _pair_states(cand, big, r_all, v_all, k)
         tau, miss, g0 = refine_closest_approach(dr0, dv0, dr1, dv1, dt_s)
         first = run_starts and k == 0
         last = run_ends and k == n_t - 2
