@@ -54,10 +54,11 @@ def capital_recovery_factor(rate: float, years: float) -> float:
     """
     if years <= 0:
         raise ValueError(f"asset life must be positive, got {years}")
-    if rate <= 1e-12:
+    if rate <= 0.0:
         return 1.0 / years
-    g = (1.0 + rate) ** years
-    return rate * g / (g - 1.0)
+    # r / (1 - (1 + r)^-n), with log1p/expm1 so that tiny rates keep full precision and the
+    # factor rises monotonically from 1/n (plain powers lose it to cancellation near r = 0)
+    return rate / -math.expm1(-years * math.log1p(rate))
 
 
 def launch_price_usd_per_kg(
