@@ -189,7 +189,7 @@ def site_itrf_pyephem(g: GroundSet) -> np.ndarray:
     )  # fmt: skip
 
 
-def gmst_newcomb_rad(jd_ut: np.ndarray, fr_ut: np.ndarray) -> np.ndarray:
+def gmst_newcomb_rad(jd_ut: np.ndarray | float, fr_ut: np.ndarray | float) -> np.ndarray:
     """Greenwich mean sidereal time as libastro's earthsat.c computes it [rad].
 
     Newcomb's expression at 0h UT, (6.6460656 + 2400.051262 T + 0.00002581 T^2) h with T in

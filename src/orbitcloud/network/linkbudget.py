@@ -11,6 +11,7 @@ All functions are pure and vectorised: arrays in, arrays out, SI units.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
@@ -275,7 +276,7 @@ def resolve_terminal(preset: str, **overrides: float | int | None) -> OpticalTer
         "spatial_channels_max": ("spatial_channels_max", None),
         "max_range_km": ("max_range_m", 1e3),
     }
-    changes: dict[str, float | int] = {}
+    changes: dict[str, Any] = {}  # heterogeneous OpticalTerminal fields, by name
     for key, value in overrides.items():
         if value is None or key == "preset":
             continue

@@ -10,6 +10,7 @@ satellites (and over the steps of a chunk for the fixed +Grid).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 from scipy.spatial import cKDTree
@@ -85,14 +86,16 @@ def resolve_ground(spec: GroundSpec, where: str = "ground") -> GroundSet:
     return make_ground_set(explicit, cities, kind)
 
 
-def _pairs(value: object, ground: GroundSet, where: str) -> tuple[np.ndarray, np.ndarray]:
+def _pairs(
+    value: Literal["all"] | list[list[str]], ground: GroundSet, where: str
+) -> tuple[np.ndarray, np.ndarray]:
     n = len(ground)
     if value == "all":
         i, j = np.triu_indices(n, k=1)
         return i.astype(np.int64), j.astype(np.int64)
     idx = ground.index()
     src, dst = [], []
-    for k, (a, b) in enumerate(value):  # type: ignore[misc]
+    for k, (a, b) in enumerate(value):
         for side, name in ((0, a), (1, b)):
             if name not in idx:
                 near = ", ".join(sorted(idx)[:8]) + (" ..." if len(idx) > 8 else "")
@@ -215,6 +218,7 @@ class NetworkModel:
             static = None
             if isl.topology == "plus-grid" and len(ids):
                 w = c.walker
+                assert w is not None  # check_network_inputs: plus-grid needs a Walker shell
                 e = plus_grid_edges(sats.plane[ids], sats.slot[ids], w.planes, w.sats_per_plane,
                                     isl.inter_plane_shift)  # fmt: skip
                 static = ids[e]
@@ -252,6 +256,7 @@ class NetworkModel:
         # ground
         if ground is not None:
             gs = scenario.ground
+            assert gs is not None  # ground endpoints come from scenario.ground
             self.site_model = gs.site_model
             self.site_fixed = (
                 site_itrf_pyephem(ground) if gs.site_model == "pyephem" else site_itrf_wgs84(ground)
@@ -274,16 +279,16 @@ class NetworkModel:
         self, r: np.ndarray, valid: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Fixed (+Grid) ISLs over a chunk: edges (m, 2), ranges (n_t, m), usable (n_t, m)."""
-        parts = [s for s in self.shells if s.static_edges is not None and len(s.static_edges)]
+        parts = [(s, e) for s in self.shells if (e := s.static_edges) is not None and len(e)]
         if not parts:
             return (
                 np.zeros((0, 2), np.int64),
                 np.zeros((r.shape[0], 0)),
                 np.zeros((r.shape[0], 0), bool),
             )
-        edges = np.concatenate([s.static_edges for s in parts])
-        max_r = np.concatenate([np.full(len(s.static_edges), s.max_range_m) for s in parts])
-        graze = np.concatenate([np.full(len(s.static_edges), s.grazing_m) for s in parts])
+        edges = np.concatenate([e for _, e in parts])
+        max_r = np.concatenate([np.full(len(e), s.max_range_m) for s, e in parts])
+        graze = np.concatenate([np.full(len(e), s.grazing_m) for s, e in parts])
         ra = r[:, edges[:, 0]]
         rb = r[:, edges[:, 1]]
         rng = np.linalg.norm(ra - rb, axis=-1)
@@ -314,6 +319,7 @@ class NetworkModel:
                     a, b, d = knn_candidates(sub, s.candidates, s.max_range_m, v[s.sats])
                     cap[s.sats] += s.k
                 else:
+                    assert s.mesh_radius_m is not None  # check_network_inputs: mesh needs it
                     a, b, d = radius_candidates(sub, min(s.mesh_radius_m, s.max_range_m), v[s.sats])
                     if s.terminals is None:
                         unlimited[s.sats] = True
@@ -323,7 +329,7 @@ class NetworkModel:
                 b_l.append(s.sats[b])
                 d_l.append(d)
                 g_l.append(np.full(len(a), s.grazing_m))
-        for ia, ib, k, rng, ncand, graze in self.inter:
+        for ia, ib, k, rng, ncand, graze_m in self.inter:
             any_dyn = True
             sa, sb = self.shells[ia].sats, self.shells[ib].sats
             ok = valid & np.isfinite(r).all(axis=1)
@@ -331,7 +337,7 @@ class NetworkModel:
             a_l.append(a)
             b_l.append(b)
             d_l.append(d)
-            g_l.append(np.full(len(a), graze))
+            g_l.append(np.full(len(a), graze_m))
             cap[sa] += k
             cap[sb] += k
         if not any_dyn:
@@ -420,6 +426,7 @@ class NetworkModel:
         if lk.rate_gbps is not None:
             return np.full(d.shape, lk.rate_gbps * 1e9)
         if lk.band == "optical":
+            assert self.gsl_terminal is not None  # set for the optical band in __init__
             return optical_data_rate_bps(d, self.gsl_terminal, lk.atmosphere_loss_db)
         rf = lk.rf
         if rf is None:

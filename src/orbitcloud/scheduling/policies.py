@@ -25,8 +25,9 @@ a distance penalty).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol, TypeVar
 
 import numpy as np
 
@@ -134,12 +135,13 @@ class Policy(Protocol):
 
 
 _REGISTRY: dict[str, type] = {}
+_C = TypeVar("_C", bound=type[Any])
 
 
-def register_policy(name: str):
+def register_policy(name: str) -> Callable[[_C], _C]:
     """Class decorator: make a policy available as ``scheduling.policy: <name>``."""
 
-    def deco(cls: type) -> type:
+    def deco(cls: _C) -> _C:
         cls.name = name
         _REGISTRY[name] = cls
         return cls

@@ -34,6 +34,8 @@ def in_region(lat_rad: np.ndarray, lon_rad: np.ndarray, region: RegionSpec) -> n
         lo0, la0, lo1, la1 = region.bbox_deg
         inside_lon = (lon >= lo0) & (lon <= lo1) if lo0 <= lo1 else (lon >= lo0) | (lon <= lo1)
         return (lat >= la0) & (lat <= la1) & inside_lon
+    assert region.center_deg is not None  # RegionSpec._shape: a circle otherwise
+    assert region.radius_km is not None
     c_lat, c_lon = np.radians(region.center_deg[0]), np.radians(region.center_deg[1])
     la, lo = np.radians(lat), np.radians(lon)
     h = np.sin((la - c_lat) / 2) ** 2 + np.cos(la) * np.cos(c_lat) * np.sin((lo - c_lon) / 2) ** 2
