@@ -3,8 +3,9 @@
 The starlink-catalogue scenario (4,428 satellites from the shipped TLE file, 24 h at 60 s,
 6.4 M satellite-steps). For every geometry chunk, in the same loop and process, the time to
 compute the chunk (``compute_chunk``: SGP4, TEME->ITRF, geodetic, Sun, eclipse -- the baseline)
-and the time of ``SpacecraftStage.process`` on it (NRLMSIS density, dose rates, power, battery,
-implicit thermal, compute, failures and single events). Goal: the models cost less than the
+and the time of the environment and spacecraft stages on it (``EnvironmentStage``: NRLMSIS
+density, particle weights; ``SpacecraftStage``: dose rates, power, battery, implicit thermal,
+compute, failures and single events). Goal: the models cost less than the
 geometry (ratio < 1). Variants:
 
 * ``catalogue-default``: the scenario as shipped (a TLE constellation gets the Starlink-class
@@ -27,7 +28,9 @@ from sgp4.api import SatrecArray
 
 from orbitcloud.astro.ephemeris import chunk_steps_for, compute_chunk
 from orbitcloud.engine.context import MemorySink
+from orbitcloud.engine.contract import GeometryRecord, Records
 from orbitcloud.engine.run import prepare
+from orbitcloud.engine.stage_environment import EnvironmentStage
 from orbitcloud.engine.stage_spacecraft import SpacecraftStage
 from orbitcloud.scenario.loader import builtin_path, load_scenario, scenario_from_dict
 
@@ -74,6 +77,7 @@ def _measure(preset: str | None, quick: bool, sat_state: bool = False) -> tuple[
     sc = _scenario(preset, quick, sat_state)
     sink = _CountingSink()
     ctx, stages = prepare(sc, sink)
+    env = next(s for s in stages if isinstance(s, EnvironmentStage))
     stage = next(s for s in stages if isinstance(s, SpacecraftStage))
     stage._table = _TimedTable(stage._table)  # type: ignore[method-assign]
     arr = SatrecArray(ctx.sats.satrecs)
@@ -83,11 +87,14 @@ def _measure(preset: str | None, quick: bool, sat_state: bool = False) -> tuple[
         t0 = time.perf_counter()
         chunk = compute_chunk(arr, ctx.grid, k0, min(ctx.grid.n, k0 + step))
         t1 = time.perf_counter()
-        stage.process(chunk, ctx)
+        records = Records(chunk.k0, chunk.k1)
+        records.put(GeometryRecord(chunk, chunk))
+        env.process(records, ctx)
+        stage.process(records, ctx)
         t2 = time.perf_counter()
         t_geo += t1 - t0
         t_sc += t2 - t1
-    stage.finish(ctx)
+    stage.finish(Records(), ctx)
     return t_sc, t_geo, len(ctx.sats) * ctx.grid.n
 
 

@@ -1,4 +1,4 @@
-"""The network stage end to end: bad input, tables, ctx.state contract, invariants."""
+"""The network stage end to end: bad input, tables, the NetworkRecord contract, invariants."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from orbitcloud.astro.constants import R_EARTH_M
 from orbitcloud.engine.context import MemorySink
+from orbitcloud.engine.contract import NetworkRecord, Records
 from orbitcloud.engine.run import build_stages, simulate
 from orbitcloud.network.geometry import segment_min_radius_m
 from orbitcloud.network.routing import C_M_S
@@ -47,10 +48,10 @@ def scenario(**over):
     return sc
 
 
-def run(sc):
+def run(sc, seen: list | None = None):
     s = load_scenario(sc)
     sink = MemorySink()
-    ctx = simulate(s, sink)
+    ctx = simulate(s, sink, observe=seen.append if seen is not None else None)
     return ctx, sink
 
 
@@ -103,9 +104,10 @@ def test_schema_rejects_bad_ground_link():
 
 
 # ------------------------------------------------------------------------------ tables
-def test_tables_kpis_and_state_contract():
+def test_tables_kpis_and_record_contract():
+    seen: list[Records] = []
     ctx, sink = run(scenario(network={"routes": "all", "workers": 0,
-                                      "traffic": {"demand_gbps": 5, "every_steps": 1}}))  # fmt: skip
+                                      "traffic": {"demand_gbps": 5, "every_steps": 1}}), seen)  # fmt: skip
     ground = sink.table("ground")
     assert ground.column_names[:4] == ["name", "kind", "lat_deg", "lon_deg"]
     assert ground.column("kind").to_pylist() == ["user", "user", "gateway"]
@@ -124,7 +126,7 @@ def test_tables_kpis_and_state_contract():
     assert k["network_isl_links_mean"] == 288
     assert 0 < k["network_throughput_fraction"] <= 1
     assert k["network_rtt_min_ms"] > 0
-    st_ = ctx.state["network"]
+    st_ = seen[-2].get(NetworkRecord).view
     assert st_.k0 == 0
     assert st_.k1 == 3
     rtt = st_.rtt_ground_to_sat_s(2)

@@ -126,3 +126,26 @@ def eclipse_fraction_cylindrical(
     arg = np.sqrt(h * h + 2 * rr * h) / ((rr + h) * np.cos(beta))
     f = np.arccos(np.clip(arg, -1.0, 1.0)) / np.pi
     return np.where(np.abs(beta) < beta_star, f, 0.0)
+
+
+def eclipse_within(sunlit: np.ndarray, n_out: int, look_steps: int) -> np.ndarray:
+    """Whether any of the next ``look_steps`` steps is in eclipse (sunlit < 0.5), per step.
+
+    Parameters
+    ----------
+    sunlit : (n, n_sat) sunlit fraction of steps t0 .. t0+n-1, where the rows past ``n_out``
+        are the look-ahead (a halo; fewer than ``look_steps`` at the end of a run)
+    n_out : steps to answer for (the first ``n_out`` rows)
+    look_steps : look-ahead [steps]
+
+    Returns
+    -------
+    (n_out, n_sat) bool: row t is True when a step in t+1 .. t+look_steps (those present in
+    ``sunlit``) has sunlit < 0.5. Computed with prefix sums, so it is exact whatever ``n``.
+    """
+    dark = (np.asarray(sunlit) < 0.5).astype(np.int32)
+    n = dark.shape[0]
+    csum = np.vstack([np.zeros((1,) + dark.shape[1:], np.int32), np.cumsum(dark, axis=0)])
+    t = np.arange(n_out)
+    hi = np.minimum(t + 1 + look_steps, n)
+    return (csum[hi] - csum[np.minimum(t + 1, n)]) > 0

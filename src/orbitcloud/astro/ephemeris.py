@@ -63,6 +63,13 @@ class EphemerisChunk:
     def valid(self) -> np.ndarray:
         return self.error == 0
 
+    def steps(self, k0: int, k1: int) -> EphemerisChunk:
+        """The geometry of steps ``k0 .. k1-1`` (absolute indices within this chunk): views."""
+        if not self.k0 <= k0 <= k1 <= self.k1:
+            raise ValueError(f"steps {k0}..{k1} are not within this chunk's {self.k0}..{self.k1}")
+        sl = slice(k0 - self.k0, k1 - self.k0)
+        return EphemerisChunk(k0, k1, **{f: getattr(self, f)[sl] for f in _ARRAY_FIELDS})
+
 
 def chunk_steps_for(n_sat: int, n_steps: int, budget: int = DEFAULT_CHUNK_SAT_STEPS) -> int:
     """Steps per chunk so that one chunk holds about ``budget`` satellite-steps."""
@@ -220,6 +227,7 @@ def iter_ephemeris(
     xp_arcsec: float = 0.0,
     yp_arcsec: float = 0.0,
     workers: int | None = 1,
+    halo: int = 0,
 ) -> Iterator[EphemerisChunk]:
     """Yield the geometry of the whole run chunk by chunk, in time order.
 
@@ -235,6 +243,10 @@ def iter_ephemeris(
         processes fail, the remaining chunks are computed here, with a RuntimeWarning. The
         default stays 1 until bench/bench_geometry.py shows a gain on a quiet machine: on the
         shared 2-core machine it was measured on (load 5-7) two workers were 0.6x.
+    halo : extra steps past each chunk's end (a look-ahead): each chunk then covers steps
+        ``k0 .. min(n, k0 + chunk_steps + halo)``; take the chunk proper with
+        :meth:`EphemerisChunk.steps`. The halo's steps are computed again by the next chunk
+        (they are its first steps), with the same numbers.
     """
     step = chunk_steps or chunk_steps_for(len(sats), grid.n)
     starts = list(range(0, grid.n, step))
@@ -243,14 +255,16 @@ def iter_ephemeris(
     if states is None:
         sat_array = SatrecArray(sats.satrecs)
         for k0 in starts:
-            yield compute_chunk(sat_array, grid, k0, min(grid.n, k0 + step), xp_arcsec, yp_arcsec)
+            k1 = min(grid.n, k0 + step + max(halo, 0))
+            yield compute_chunk(sat_array, grid, k0, k1, xp_arcsec, yp_arcsec)
         return
-    yield from _iter_in_workers(sats, grid, starts, step, xp_arcsec, yp_arcsec, n_workers, states)
+    yield from _iter_in_workers(sats, grid, starts, step, xp_arcsec, yp_arcsec, n_workers, states,
+                                max(halo, 0))  # fmt: skip
 
 
 def _iter_in_workers(
     sats: SatelliteSet, grid: TimeGrid, starts: list[int], step: int, xp_arcsec: float,
-    yp_arcsec: float, n_workers: int, states: list[tuple],
+    yp_arcsec: float, n_workers: int, states: list[tuple], halo: int = 0,
 ) -> Iterator[EphemerisChunk]:  # fmt: skip
     """Chunks computed ahead by a process pool, at most ``n_workers + 1`` in flight, yielded in
     order. "forkserver" start (safe with threads in this process); results come back through
@@ -258,7 +272,8 @@ def _iter_in_workers(
     slots even if this process is killed)."""
     method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
     n_slots = n_workers + 1
-    slots = [SharedMemory(create=True, size=_chunk_nbytes(step, len(sats))) for _ in range(n_slots)]
+    nbytes = _chunk_nbytes(step + halo, len(sats))
+    slots = [SharedMemory(create=True, size=nbytes) for _ in range(n_slots)]
     pool = None
     try:
         pool = ProcessPoolExecutor(
@@ -274,7 +289,7 @@ def _iter_in_workers(
         def submit() -> None:
             k0 = todo.popleft()
             slot = free.popleft()
-            k1 = min(grid.n, k0 + step)
+            k1 = min(grid.n, k0 + step + halo)
             future = pool.submit(_worker_chunk, grid, k0, k1, xp_arcsec, yp_arcsec, slot)
             pending.append((k0, slot, future))
 
@@ -292,7 +307,8 @@ def _iter_in_workers(
                 )
                 local = SatrecArray(sats.satrecs)
                 for k in [k0] + [k for k, _, _ in pending] + list(todo):
-                    yield compute_chunk(local, grid, k, min(grid.n, k + step), xp_arcsec, yp_arcsec)
+                    k1 = min(grid.n, k + step + halo)
+                    yield compute_chunk(local, grid, k, k1, xp_arcsec, yp_arcsec)
                 return
             free.append(slot)
             if todo:

@@ -11,7 +11,6 @@ import numpy as np
 import pyarrow as pa
 
 from orbitcloud.astro.elements import SatelliteSet
-from orbitcloud.astro.ephemeris import EphemerisChunk
 from orbitcloud.astro.timescales import TimeGrid
 from orbitcloud.scenario.model import Scenario
 
@@ -62,7 +61,10 @@ class RunContext:
     summary : nested dict merged into summary.json (each stage adds its own section)
     kpis : flat ``name -> value`` map of headline numbers (units in the names)
     warnings : human-readable warnings about the design (e.g. a radiator too small)
-    state : per-stage working state that later stages may read (e.g. ``"power"``)
+
+    Stages pass data to each other only through the typed records of
+    :mod:`orbitcloud.engine.contract`; ``summary`` and ``kpis`` are outputs, never read by
+    another stage.
     """
 
     scenario: Scenario
@@ -72,7 +74,6 @@ class RunContext:
     summary: dict[str, Any] = field(default_factory=dict)
     kpis: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
-    state: dict[str, Any] = field(default_factory=dict)
     progress: Callable[[str, float], None] | None = None
 
     def rng(self, purpose: str) -> np.random.Generator:
@@ -87,15 +88,3 @@ class RunContext:
     def time_array(self, k0: int, k1: int) -> pa.Array:
         """UTC timestamps of steps k0..k1-1 as an Arrow ``timestamp[ms, tz=UTC]`` array."""
         return pa.array(self.grid.unix_ms(k0, k1), type=pa.timestamp("ms", tz="UTC"))
-
-
-class Stage(Protocol):
-    """One model in the time loop. ``process`` sees every geometry chunk in time order."""
-
-    name: str
-
-    def start(self, ctx: RunContext) -> None: ...
-
-    def process(self, chunk: EphemerisChunk, ctx: RunContext) -> None: ...
-
-    def finish(self, ctx: RunContext) -> None: ...

@@ -16,39 +16,50 @@ import pyarrow as pa
 from orbitcloud.astro.constellations import build_satellites
 from orbitcloud.astro.ephemeris import chunk_steps_for, iter_ephemeris
 from orbitcloud.astro.timescales import TimeGrid
-from orbitcloud.engine.context import MemorySink, RunContext, Stage, TableSink
+from orbitcloud.engine.context import MemorySink, RunContext, TableSink
+from orbitcloud.engine.contract import GeometryRecord, Records, Stage, order_stages
 from orbitcloud.engine.stage_geometry import GeometryStage
+from orbitcloud.scenario.errors import OrbitcloudInputError
 from orbitcloud.scenario.model import Scenario
 
 
 def build_stages(scenario: Scenario) -> list[Stage]:
-    """The stages a scenario needs, in the order they run within each chunk."""
-    # Each stage module is imported only when the scenario needs it: some pull in scipy.stats,
-    # scipy.spatial or pymsis, and start-up counts in every run (bench/bench_run.py).
+    """The stages a scenario needs, ordered so that each record is made before it is read.
+
+    Each stage module is imported only when the scenario needs it: some pull in scipy.stats,
+    scipy.spatial or pymsis, and start-up counts in every run (bench/bench_run.py). A stage
+    whose requirement no stage provides is an input error (:func:`contract.order_stages`).
+    """
+    spacecraft = any(c.spacecraft.enabled for c in scenario.constellations)
+    orbit = scenario.orbit_ops is not None and scenario.orbit_ops.enabled
     stages: list[Stage] = [GeometryStage()]
-    if any(c.spacecraft.enabled for c in scenario.constellations):
+    if spacecraft or orbit:
+        from orbitcloud.engine.stage_environment import EnvironmentStage
+
+        stages.append(EnvironmentStage(radiation=spacecraft))
+    if spacecraft:
         from orbitcloud.engine.stage_spacecraft import SpacecraftStage
 
-        stages.append(SpacecraftStage())  # environment, power, thermal, compute, radiation
+        stages.append(SpacecraftStage())  # power, thermal, compute, radiation effects
     if scenario.ground is not None or any(
         c.isl.topology != "none" for c in scenario.constellations
     ):
         from orbitcloud.engine.stage_network import NetworkStage
 
-        stages.append(NetworkStage(scenario))  # network before operations (CONTRIBUTING.md)
+        stages.append(NetworkStage(scenario))
     if scenario.workloads is not None:
         from orbitcloud.engine.stage_operations import OperationsStage
 
-        stages.append(OperationsStage())  # workloads, scheduling, events, metrics
-    if scenario.orbit_ops is not None and scenario.orbit_ops.enabled:
+        stages.append(OperationsStage(scenario))  # workloads, scheduling, events, metrics
+    if orbit:
         from orbitcloud.engine.stage_orbit import OrbitStage
 
         stages.append(OrbitStage())
     if scenario.economics is not None:
         from orbitcloud.engine.stage_economics import EconomicsStage
 
-        stages.append(EconomicsStage())  # last: prices what the stages before it measured
-    return stages
+        stages.append(EconomicsStage(scenario))  # prices what the stages before it measured
+    return order_stages(stages)
 
 
 def satellites_table(ctx: RunContext) -> pa.Table:
@@ -99,43 +110,57 @@ def simulate(
     sink: TableSink,
     progress: Callable[[str, float], None] | None = None,
     chunk_steps: int | None = None,
+    observe: Callable[[Records], None] | None = None,
 ) -> RunContext:
     """Run a validated scenario, writing tables into ``sink``; returns the run context.
 
     Parameters
     ----------
     progress : called as ``progress(label, fraction_done)``
-    chunk_steps : time steps per geometry chunk (default: about 1e6 satellite-steps)
+    chunk_steps : time steps per geometry chunk (default: about 1e6 satellite-steps). Changes
+        speed and memory only, never an answer.
+    observe : called with each chunk's records after every stage has seen them, and with the
+        run-level records at the end (tests, notebooks); it must not change them
     """
+    if chunk_steps is not None and chunk_steps < 1:
+        raise OrbitcloudInputError(f"must be a whole number >= 1, not {chunk_steps}", "chunk_steps")
     t0 = time.perf_counter()
-    timings: dict[str, float] = {}
     ctx, stages = prepare(scenario, sink, progress)
     sats, grid = ctx.sats, ctx.grid
-    timings["setup"] = time.perf_counter() - t0
+    timings: dict[str, float] = {"setup": time.perf_counter() - t0}
     ctx.sink.write("satellites", satellites_table(ctx))
     step = chunk_steps or chunk_steps_for(len(sats), grid.n)
+    halo = max((s.halo_steps for s in stages), default=0)
+    it = iter_ephemeris(sats, grid, step, scenario.time.polar_x_arcsec,
+                        scenario.time.polar_y_arcsec, halo=halo)  # fmt: skip
     t_geo = 0.0
     t_stage = dict.fromkeys((s.name for s in stages), 0.0)
-    it = iter_ephemeris(sats, grid, step, scenario.time.polar_x_arcsec,
-                        scenario.time.polar_y_arcsec)  # fmt: skip
     if progress:
         progress("simulating", 0.0)
     while True:
         t1 = time.perf_counter()
-        chunk = next(it, None)
+        ahead = next(it, None)
         t_geo += time.perf_counter() - t1
-        if chunk is None:
+        if ahead is None:
             break
+        chunk = ahead.steps(ahead.k0, min(ahead.k0 + step, grid.n)) if halo else ahead
+        records = Records(chunk.k0, chunk.k1)
+        records.put(GeometryRecord(chunk, ahead))
         for st in stages:
             t1 = time.perf_counter()
-            st.process(chunk, ctx)
+            st.process(records, ctx)
             t_stage[st.name] += time.perf_counter() - t1
+        if observe:
+            observe(records)
         if progress:
             progress("simulating", chunk.k1 / grid.n)
+    final = Records()
     for st in stages:
         t1 = time.perf_counter()
-        st.finish(ctx)
+        st.finish(final, ctx)
         t_stage[st.name] += time.perf_counter() - t1
+    if observe:
+        observe(final)
     timings["geometry"] = t_geo
     timings.update({f"stage_{k}": v for k, v in t_stage.items()})
     ctx.summary["timings_s"] = {k: round(v, 3) for k, v in timings.items()}

@@ -2,9 +2,9 @@
 
 Runs at ``finish`` (after spacecraft and operations): it prices the compute fleet of the
 scenario's spacecraft designs (:mod:`orbitcloud.economics`) with the run's measured delivered
-capacity (``ctx.kpis["compute_capacity_mean"]``), accelerator failures
-(``ctx.kpis["accelerators_failed"]``), chip energy (``ctx.summary["spacecraft"]["energy_j"]
-["compute"]``) and orbital tokens served (``ctx.kpis["inference_orbital_tokens_served"]``).
+capacity, accelerator failures and chip energy (:class:`~orbitcloud.engine.contract.
+SpacecraftTotals`) and orbital tokens served (:class:`~orbitcloud.engine.contract.
+InferenceTotals`).
 Whatever a run did not measure comes from the design, with a note in the summary.
 
 Table ``economics`` (one row per system x cost item, then the tornado rows; a system's total is
@@ -23,7 +23,7 @@ like-for-like figure), ``economics_terrestrial_usd_per_mtok`` (design throughput
 ``economics_orbital_energy_usd_per_kwh``, ``economics_terrestrial_energy_usd_per_kwh``,
 ``economics_cost_ratio_orbital_to_terrestrial``, ``economics_breakeven_launch_usd_per_kg``,
 ``economics_breakeven_launch_usd_per_kg_energy_framing``, ``economics_launch_usd_per_kg``,
-``economics_tokens_basis``. Sets no ``ctx.state`` (it runs last).
+``economics_tokens_basis``.
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ from typing import Any
 
 import pyarrow as pa
 
-from orbitcloud.astro.ephemeris import EphemerisChunk
 from orbitcloud.economics.costs import (
     HOURS_PER_YEAR,
     CostResult,
@@ -45,8 +44,10 @@ from orbitcloud.economics.costs import (
 )
 from orbitcloud.economics.fleet import FleetDesign, RunMeasurements, cost_inputs, fleet_design
 from orbitcloud.engine.context import RunContext
+from orbitcloud.engine.contract import InferenceTotals, Records, SpacecraftTotals
 from orbitcloud.scenario.economics import EconomicsSpec
 from orbitcloud.scenario.errors import OrbitcloudInputError
+from orbitcloud.scenario.model import Scenario
 
 
 def _r(x: float | None, nd: int = 6) -> float | None:
@@ -57,6 +58,21 @@ class EconomicsStage:
     """Cost model at ``finish`` (see the module docstring)."""
 
     name = "economics"
+    requires: tuple[type, ...] = ()
+    provides: tuple[type, ...] = ()
+    provides_final: tuple[type, ...] = ()
+    tables = ("economics",)
+    halo_steps = 0
+
+    def __init__(self, scenario: Scenario) -> None:
+        # what the run measured: spacecraft totals when the fleet is modelled, inference totals
+        # when there is inference; without them the cost model uses design figures
+        need: list[type] = []
+        if any(c.spacecraft.enabled for c in scenario.constellations):
+            need.append(SpacecraftTotals)
+        if scenario.workloads is not None:
+            need.append(InferenceTotals)
+        self.requires_final: tuple[type, ...] = tuple(need)
 
     def start(self, ctx: RunContext) -> None:
         sc = ctx.scenario
@@ -73,20 +89,20 @@ class EconomicsStage:
                 "economics",
             )
 
-    def process(self, chunk: EphemerisChunk, ctx: RunContext) -> None:
+    def process(self, records: Records, ctx: RunContext) -> None:
         return None
 
-    def finish(self, ctx: RunContext) -> None:
+    def finish(self, final: Records, ctx: RunContext) -> None:
         spec, fleet = self.spec, self.fleet
         k = ctx.kpis
-        sc_sum = ctx.summary.get("spacecraft") or {}
-        chip_j = (sc_sum.get("energy_j") or {}).get("compute")
+        sp = final.find(SpacecraftTotals)
+        inf = final.find(InferenceTotals)
         run = RunMeasurements(
             duration_s=ctx.grid.n * float(ctx.grid.step_s),
-            capacity_mean=k.get("compute_capacity_mean"),
-            accelerators_failed=k.get("accelerators_failed"),
-            orbital_tokens_served=k.get("inference_orbital_tokens_served"),
-            chip_energy_j=chip_j if chip_j else None,
+            capacity_mean=sp.compute_capacity_mean if sp else None,
+            accelerators_failed=sp.accelerators_failed if sp else None,
+            orbital_tokens_served=inf.orbital_tokens_served if inf else None,
+            chip_energy_j=(sp.compute_energy_j or None) if sp else None,
         )
         x = cost_inputs(spec, fleet, run)
         res = evaluate(x)

@@ -8,6 +8,7 @@ import pyarrow as pa
 from orbitcloud.astro.ephemeris import EphemerisChunk
 from orbitcloud.astro.propagate import ERROR_TEXT
 from orbitcloud.engine.context import RunContext
+from orbitcloud.engine.contract import GeometryRecord, Records
 
 _TIME_TYPE = pa.timestamp("ms", tz="UTC")
 
@@ -61,6 +62,12 @@ class GeometryStage:
     """Writes ``positions`` (if enabled) and accumulates sunlight / altitude / SGP4 statistics."""
 
     name = "geometry"
+    requires: tuple[type, ...] = ()
+    provides: tuple[type, ...] = ()
+    requires_final: tuple[type, ...] = ()
+    provides_final: tuple[type, ...] = ()
+    tables = ("positions",)
+    halo_steps = 0
 
     def start(self, ctx: RunContext) -> None:
         n = len(ctx.sats)
@@ -71,7 +78,8 @@ class GeometryStage:
         self.alt_min = np.full(n, np.inf)
         self.alt_max = np.full(n, -np.inf)
 
-    def process(self, chunk: EphemerisChunk, ctx: RunContext) -> None:
+    def process(self, records: Records, ctx: RunContext) -> None:
+        chunk = records.get(GeometryRecord).chunk
         valid = chunk.valid
         self.sunlit_sum += np.where(valid, chunk.sunlit, 0.0).sum(axis=0)
         self.valid_count += valid.sum(axis=0)
@@ -90,9 +98,8 @@ class GeometryStage:
             table = positions_table(chunk, ctx, out.positions_every)
             if table.num_columns:
                 ctx.sink.write("positions", table, background=True)
-        ctx.state["geometry_stage"] = self
 
-    def finish(self, ctx: RunContext) -> None:
+    def finish(self, final: Records, ctx: RunContext) -> None:
         flagged = int(self.err_counts[1:].sum())
         with np.errstate(invalid="ignore", divide="ignore"):
             sunlit_per_sat = self.sunlit_sum / self.valid_count
@@ -126,4 +133,3 @@ class GeometryStage:
                 f"({flagged} satellite-steps, {by_code}); their rows carry nulls and a code in "
                 "positions.sgp4_error, and later models treat them as lost"
             )
-        ctx.state["sunlit_fraction_per_sat"] = sunlit_per_sat

@@ -14,9 +14,9 @@ except at traffic-analysis steps).
 ``flows`` (if ``network.traffic``): ``time``, ``src``, ``dst``, ``demand_bps``,
 ``allocated_bps`` (max-min fair on shortest paths), plus the step's ``maxflow_bound_bps``.
 
-``ctx.state["network"]`` contract (for later stages of the same chunk, e.g. operations)
----------------------------------------------------------------------------------------
-A :class:`NetworkChunkState` for steps ``k0 .. k1-1`` of the current chunk:
+Provides :class:`~orbitcloud.engine.contract.NetworkRecord` per chunk
+-------------------------------------------------------------------------
+Its ``view``, a :class:`NetworkChunkState` for steps ``k0 .. k1-1`` of the current chunk:
 
 * ``n_sat``, ``n_ground``, ``ground_names`` (array), ``ground_node(name) -> int``;
 * ``snapshot(k) -> orbitcloud.network.routing.Snapshot`` (links, ranges, capacities at step k);
@@ -33,8 +33,8 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from orbitcloud.astro.ephemeris import EphemerisChunk
 from orbitcloud.engine.context import RunContext
+from orbitcloud.engine.contract import GeometryRecord, NetworkRecord, Records
 from orbitcloud.network.geometry import fibre_rtt_s, great_circle_m
 from orbitcloud.network.model import NetworkModel, _pairs, check_network_inputs
 from orbitcloud.network.routing import (
@@ -148,6 +148,12 @@ class NetworkStage:
     """ISLs, ground links, routing, capacity (see the module docstring)."""
 
     name = "network"
+    requires: tuple[type, ...] = ()
+    provides: tuple[type, ...] = (NetworkRecord,)
+    requires_final: tuple[type, ...] = ()
+    provides_final: tuple[type, ...] = ()
+    tables = ("ground", "routes", "links", "flows")
+    halo_steps = 0
 
     def __init__(self, scenario: Scenario) -> None:
         self.ground = check_network_inputs(scenario)  # bad input fails here, before any work
@@ -207,7 +213,8 @@ class NetworkStage:
         self.n_workers = max(int(w), 0)
 
     # ------------------------------------------------------------------------------------
-    def process(self, chunk: EphemerisChunk, ctx: RunContext) -> None:
+    def process(self, records: Records, ctx: RunContext) -> None:
+        chunk = records.get(GeometryRecord).chunk
         m = self.model
         r = chunk.r_itrf
         valid = chunk.valid
@@ -253,7 +260,8 @@ class NetworkStage:
                     route_parts.append((k, rt, self._changed))
             if want_links:
                 link_parts.append((k, snap, util))
-        ctx.state["network"] = NetworkChunkState(chunk.k0, snaps, self.names, self.relay)
+        view = NetworkChunkState(chunk.k0, snaps, self.names, self.relay)
+        records.put(NetworkRecord(chunk.k0, chunk.k1, view))
         if route_parts:
             ctx.sink.write("routes", self._routes_table(route_parts, ctx))
         if link_parts:
@@ -432,7 +440,7 @@ class NetworkStage:
         )
 
     # ------------------------------------------------------------------------------------
-    def finish(self, ctx: RunContext) -> None:
+    def finish(self, final: Records, ctx: RunContext) -> None:
         if self._executor is not None:
             self._executor.shutdown()
             self._executor = None

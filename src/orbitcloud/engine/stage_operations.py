@@ -16,9 +16,10 @@ data centres over fibre). Each carries its queues from step to step. Per step:
    stops computing are dropped as ``stranded``;
 5. metrics: latency histograms per (system, region, period, class), energy, compute lost.
 
-Reads ``ctx.state["network"]`` (snapshots: ISLs and ground links per step) and
-``ctx.state["spacecraft"]`` (``capacity``, ``failed``, ``accelerators_ok``, ``throttled``,
-``sunlit``, ``battery_soc``, ``in_saa``, ``tokens_per_s``). A satellite can compute when its
+Reads the :class:`~orbitcloud.engine.contract.NetworkRecord` (snapshots: ISLs and ground links
+per step) and the :class:`~orbitcloud.engine.contract.SpacecraftRecord` (``capacity``,
+``failed``, ``accelerators_ok``, ``throttled``, ``sunlit``, ``tokens_per_s``...), and the
+geometry halo for the eclipse look-ahead. A satellite can compute when its
 geometry is valid, it is not failed (spacecraft or events), its capacity is > 0 and -- unless
 ``scheduling.compute_in_eclipse`` -- it is sunlit (sunlit >= 0.5).
 
@@ -34,8 +35,8 @@ none admitted), ``slo_violations``, ``tokens``.
 ``rate_pflop_s``, ``committed_eflop``.
 ``eo`` (Earth observation, one row per mode): bytes captured/downlinked, latency percentiles.
 
-``ctx.state["operations"]``: ``{"k0", "k1", "usable": (n_t, n_sat) bool}`` -- satellites that
-could compute at each step, after events.
+Provides :class:`~orbitcloud.engine.contract.OperationsRecord` (satellites that could compute
+at each step, after events) and, at the end, :class:`~orbitcloud.engine.contract.InferenceTotals`.
 """
 
 from __future__ import annotations
@@ -48,12 +49,21 @@ import pyarrow as pa
 from scipy.sparse import csr_array
 from scipy.sparse.csgraph import connected_components
 
-from orbitcloud.astro.ephemeris import EphemerisChunk
+from orbitcloud.astro.eclipse import eclipse_within
 from orbitcloud.engine.context import RunContext
+from orbitcloud.engine.contract import (
+    GeometryRecord,
+    InferenceTotals,
+    NetworkRecord,
+    OperationsRecord,
+    Records,
+    SpacecraftRecord,
+)
 from orbitcloud.network.geometry import fibre_rtt_s, great_circle_m
 from orbitcloud.network.model import resolve_ground
 from orbitcloud.scenario.base import parse_utc
 from orbitcloud.scenario.errors import OrbitcloudInputError
+from orbitcloud.scenario.model import Scenario
 from orbitcloud.scenario.presets import ACCELERATORS, LLM_MODELS
 from orbitcloud.scheduling import StepView, make_policy, policy_names
 from orbitcloud.scheduling.paths import splitmix64
@@ -135,6 +145,23 @@ class OperationsStage:
     """Workloads, scheduling, events and metrics (see the module docstring)."""
 
     name = "operations"
+    provides: tuple[type, ...] = (OperationsRecord,)
+    requires_final: tuple[type, ...] = ()
+    provides_final: tuple[type, ...] = (InferenceTotals,)
+    tables = ("requests", "region_metrics", "jobs", "eo")
+
+    def __init__(self, scenario: Scenario) -> None:
+        w = scenario.workloads
+        assert w is not None
+        needs_net = w.inference is not None or w.earth_observation is not None or bool(w.training)
+        self.requires: tuple[type, ...] = (SpacecraftRecord,) + (
+            (NetworkRecord,) if needs_net else ()
+        )
+        # eclipse look-ahead (checkpoint before eclipse, energy-aware placement): exact at chunk
+        # edges through the geometry halo
+        self.halo_steps = int(
+            np.ceil(scenario.scheduling.eclipse_lookahead_s / scenario.time.step_s)
+        )
 
     # ------------------------------------------------------------------------------ start
     def start(self, ctx: RunContext) -> None:
@@ -217,6 +244,7 @@ class OperationsStage:
                         f"workloads.earth_observation.constellations.{i}",
                     )
         self._prepare_hardware(sc)
+        self._check_training_links(sc)
         self.usable_parts: list = []
         self.lost = dict.fromkeys(
             ("peak", "eclipse", "heat", "radiation", "failures", "storm"), 0.0
@@ -240,6 +268,23 @@ class OperationsStage:
                 raise OrbitcloudInputError(
                     "Earth observation needs ground stations: ground endpoints of kind gateway",
                     "ground.endpoints",
+                )
+
+    def _check_training_links(self, sc: Scenario) -> None:
+        """A training job that spans satellites needs ISLs between them: refuse it before any
+        work when its constellation has none (it would otherwise run as if linked)."""
+        const_names = [c.name for c in sc.constellations]
+        for j, job in enumerate(self.w.training):
+            ci = const_names.index(job.constellation)
+            per_sat = self.designs[ci].compute.count if self.shell_acc[ci] is not None else 0
+            if job.accelerators > per_sat and sc.constellations[ci].isl.topology == "none":
+                raise OrbitcloudInputError(
+                    f"training job {job.name!r} needs {job.accelerators} accelerators, more than "
+                    f"one satellite of {job.constellation!r} carries ({per_sat}), so its members "
+                    f"must talk over ISLs at {job.collective_gbps:g} Gbit/s, but "
+                    f"constellations.{ci}.isl.topology is none: set it (e.g. nearest-k or mesh) "
+                    "or lower the job's accelerators",
+                    f"workloads.training.{j}.accelerators",
                 )
 
     # ---------------------------------------------------------------------------- hardware
@@ -440,10 +485,12 @@ class OperationsStage:
                                     cl.batch, cl.input_tokens, cl.output_tokens)  # fmt: skip
 
     # ------------------------------------------------------------------------------ process
-    def process(self, chunk: EphemerisChunk, ctx: RunContext) -> None:
-        sp = ctx.state.get("spacecraft")
-        if sp is None or sp.k0 != chunk.k0:
-            raise RuntimeError("operations stage needs ctx.state['spacecraft'] for this chunk")
+    def process(self, records: Records, ctx: RunContext) -> None:
+        geo = records.get(GeometryRecord)
+        chunk = geo.chunk
+        sp = records.get(SpacecraftRecord)
+        net = records.find(NetworkRecord)
+        self._net = net.view if net is not None else None
         n_t = chunk.n_time
         unix = ctx.grid.unix_ms(chunk.k0, chunk.k1) / 1000.0
         valid = chunk.valid
@@ -478,7 +525,7 @@ class OperationsStage:
         self.storm_faults += int(storm.sum())
         healthy = valid & ~failed & ~ev_failed & self.has_acc[None, :]
         usable = healthy & (cap > 0) & lit_ok & ~storm
-        ctx.state["operations"] = {"k0": chunk.k0, "k1": chunk.k1, "usable": usable}
+        records.put(OperationsRecord(chunk.k0, chunk.k1, usable))
         # compute lost (peak FLOP-s over the step), by cause
         peak = np.asarray(sp.peak_flops, dtype=float)[None, :] * self.dt
         acc_ok = np.asarray(sp.accelerators_ok, dtype=float)
@@ -495,12 +542,11 @@ class OperationsStage:
         thr = np.asarray(sp.throttled, dtype=bool)
         heat = healthy & lit_ok & ~storm & thr
         self.lost["heat"] += float((peak * heat * np.clip(1.0 - cap - rad_frac, 0.0, 1.0)).sum())
-        # eclipse ahead: any step in the next lookahead window not sunlit (within this chunk)
-        look = int(np.ceil(self.sch.eclipse_lookahead_s / self.dt))
-        dark = (sunlit < 0.5).astype(np.int32)
-        csum = np.vstack([np.zeros((1, self.n_sat), np.int32), np.cumsum(dark, axis=0)])
-        hi = np.minimum(np.arange(n_t) + 1 + look, n_t)
-        ecl_soon = (csum[hi] - csum[np.arange(n_t) + 1]) > 0
+        # eclipse ahead: any step in the next lookahead window not sunlit, seen through the
+        # geometry halo (past the chunk's end, up to the run's end)
+        ahead = geo.ahead  # the spacecraft record's sunlit: float32, 0 where invalid
+        lit_ahead = np.where(ahead.valid, ahead.sunlit, 0.0).astype(np.float32)
+        ecl_soon = eclipse_within(lit_ahead, n_t, self.halo_steps)
         if self.inference:
             self._inference_chunk(chunk, ctx, sp, unix, usable, ecl_soon)
         if self.w.training:
@@ -510,9 +556,8 @@ class OperationsStage:
 
     # ------------------------------------------------------------------------ inference loop
     def _inference_chunk(self, chunk, ctx, sp, unix, usable, ecl_soon) -> None:
-        net = ctx.state.get("network")
-        if net is None or net.k0 != chunk.k0:
-            raise RuntimeError("operations stage needs ctx.state['network'] for this chunk")
+        net = self._net
+        assert net is not None  # required when there is inference (see __init__)
         inf = self.w.inference
         n_t = chunk.n_time
         hours = (unix - np.floor(unix[0] / 86400.0) * 86400.0) / 3600.0
@@ -743,7 +788,7 @@ class OperationsStage:
     def _training_chunk(
         self, chunk, ctx, sp, unix, usable, healthy, lit_ok, storm, ecl_soon
     ) -> None:
-        net = ctx.state.get("network")
+        net = self._net
         n_t = chunk.n_time
         peak_sat = np.asarray(sp.peak_flops, dtype=float)
         cap = np.asarray(sp.capacity, dtype=float)
@@ -863,7 +908,7 @@ class OperationsStage:
     # --------------------------------------------------------------------- Earth observation
     def _eo_chunk(self, chunk, ctx, sp, usable) -> None:
         spec = self.w.earth_observation
-        net = ctx.state.get("network")
+        net = self._net
         s = self.eo_sats
         n_t = chunk.n_time
         lat, lon = chunk.lat_rad[:, s], chunk.lon_rad[:, s]
@@ -910,7 +955,7 @@ class OperationsStage:
         self.eo_parts.append((cap_b, raw_done, prod_done / spec.product_fraction, prod_done))
 
     # ------------------------------------------------------------------------------ finish
-    def finish(self, ctx: RunContext) -> None:
+    def finish(self, final: Records, ctx: RunContext) -> None:
         summ: dict[str, Any] = {}
         k = ctx.kpis
         pk = self.lost["peak"]
@@ -938,6 +983,7 @@ class OperationsStage:
         if self.w.earth_observation is not None:
             self._finish_eo(ctx, summ)
         ctx.summary["operations"] = summ
+        final.put(InferenceTotals(k.get("inference_orbital_tokens_served")))
 
     def _finish_inference(self, ctx: RunContext, summ: dict) -> None:
         k = ctx.kpis

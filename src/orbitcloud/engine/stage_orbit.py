@@ -3,9 +3,9 @@
 Runs when the scenario has an ``orbit_ops`` section (docs/scenario-orbit.md); models in
 :mod:`orbitcloud.operations` (docs/models-orbit.md).
 
-Per chunk it computes, for every satellite and step, the drag acceleration from NRLMSIS density
-(taken from the environment stage's state when it publishes one for the chunk, else computed
-here) and the speed relative to the co-rotating atmosphere; analyses each ``cluster``
+Per chunk it computes, for every satellite and step, the drag acceleration from the NRLMSIS
+density of the environment stage (:class:`~orbitcloud.engine.contract.AtmosphereRecord`, storms
+included, the same density the spacecraft models see) and the speed relative to the co-rotating atmosphere; analyses each ``cluster``
 constellation in its chief's Hill frame; and screens the satellites against each other and a
 background catalogue with k-d trees, carrying one step over chunk boundaries so that an
 approach between two chunks is found once.
@@ -21,12 +21,6 @@ Tables
     primary or secondary, formation approaches excluded) and avoidance delta-v per year.
 ``formation`` : per (time, member) of each cluster: Hill-frame offset from the chief, deviation
     from the HCW design and from the J2 secular model, distance to the nearest member.
-
-State
------
-``ctx.state["orbit"]`` : dict for the current chunk, ``{"k0": int, "drag_acceleration_m_s2":
-(n_t, n_sat), "density_kg_m3": (n_t, n_sat)}`` (NaN where the satellite is not valid), and at
-the end ``"per_sat"`` with the ``orbit_keeping`` columns as arrays.
 """
 
 from __future__ import annotations
@@ -44,7 +38,8 @@ from orbitcloud.astro.constants import R_EARTH_M
 from orbitcloud.astro.ephemeris import EphemerisChunk
 from orbitcloud.astro.propagate import propagate_teme
 from orbitcloud.engine.context import RunContext
-from orbitcloud.environment.atmosphere import density_kg_m3, global_mean_density_kg_m3
+from orbitcloud.engine.contract import AtmosphereRecord, GeometryRecord, Records
+from orbitcloud.environment.atmosphere import global_mean_density_kg_m3
 from orbitcloud.operations import conjunction as cj
 from orbitcloud.operations import drag, formation, stationkeeping
 from orbitcloud.scenario.errors import OrbitcloudInputError
@@ -134,6 +129,12 @@ class OrbitStage:
     """Orbit keeping, lifetime, formation keeping and conjunction screening (see module doc)."""
 
     name = "orbit"
+    requires: tuple[type, ...] = (AtmosphereRecord,)
+    provides: tuple[type, ...] = ()
+    requires_final: tuple[type, ...] = ()
+    provides_final: tuple[type, ...] = ()
+    tables = ("orbit_keeping", "formation", "conjunctions")
+    halo_steps = 0
 
     # --- start --------------------------------------------------------------------------------
 
@@ -360,20 +361,6 @@ class OrbitStage:
 
     # --- process ------------------------------------------------------------------------------
 
-    def _density(self, chunk: EphemerisChunk, ctx: RunContext) -> np.ndarray:
-        env = ctx.state.get("environment")
-        if isinstance(env, dict) and env.get("k0") == chunk.k0:
-            rho = env.get("density_kg_m3")
-            if isinstance(rho, np.ndarray) and rho.shape == chunk.alt_m.shape:
-                self.density_source = "environment stage (NRLMSIS 2.1)"
-                return rho
-        unix_s = ctx.grid.unix_ms(chunk.k0, chunk.k1) / 1000.0
-        f107, f107a, ap = self.space_weather
-        return density_kg_m3(
-            unix_s, np.degrees(chunk.lat_rad), np.degrees(chunk.lon_rad), chunk.alt_m / 1000.0,
-            f107, f107a, ap,
-        )  # fmt: skip
-
     def _drag_area(self, chunk: EphemerisChunk, vrel: np.ndarray, speed: np.ndarray) -> np.ndarray:
         """Area in the flow (n_t, n_sat) [m^2] of the satellites whose BC is not fixed.
 
@@ -407,9 +394,12 @@ class OrbitStage:
                 f = np.where(m == 4, np.abs(np.sum(h * vhat, -1)), f)
         return out + self.area_array * np.nan_to_num(f)
 
-    def process(self, chunk: EphemerisChunk, ctx: RunContext) -> None:
+    def process(self, records: Records, ctx: RunContext) -> None:
+        chunk = records.get(GeometryRecord).chunk
+        atm = records.get(AtmosphereRecord)
+        self.density_source = f"environment stage (NRLMSIS 2.1, {atm.method})"
         valid = chunk.valid
-        rho = self._density(chunk, ctx)
+        rho = atm.density_kg_m3
         vrel = drag.velocity_relative_atmosphere_m_s(chunk.r_teme, chunk.v_teme)
         speed = np.linalg.norm(vrel, axis=-1)
         area = self._drag_area(chunk, vrel, speed)
@@ -426,11 +416,6 @@ class OrbitStage:
         self.sum_alt += np.where(ok, chunk.alt_m, 0.0).sum(axis=0)
         self.sum_decay += np.where(ok, decay, 0.0).sum(axis=0)
         self.max_drag = np.maximum(self.max_drag, np.where(ok, acc, 0.0).max(axis=0))
-        ctx.state["orbit"] = {
-            "k0": chunk.k0,
-            "drag_acceleration_m_s2": np.where(ok, acc, np.nan),
-            "density_kg_m3": np.where(ok, rho, np.nan),
-        }
         for cl in self.clusters:
             self._process_cluster(cl, chunk, ctx)
         if self.cj_enabled:
@@ -611,7 +596,7 @@ class OrbitStage:
 
     # --- finish -------------------------------------------------------------------------------
 
-    def finish(self, ctx: RunContext) -> None:
+    def finish(self, final: Records, ctx: RunContext) -> None:
         spec = self.spec
         n = len(ctx.sats)
         cnt = np.maximum(self.n_valid, 1)
@@ -676,7 +661,6 @@ class OrbitStage:
                 }
             ),
         )
-        ctx.state["orbit"] = {**ctx.state.get("orbit", {}), "per_sat": per_sat}
         cj_summary = self._conjunction_summary(ctx, days) if self.cj_enabled else None
         self._kpis(ctx, per_sat, form_summary, cj_summary)
         ctx.summary["orbit"] = {

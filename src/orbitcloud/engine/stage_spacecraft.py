@@ -1,9 +1,9 @@
-"""Spacecraft stage: environment, power, battery, thermal, compute and radiation effects.
+"""Spacecraft stage: power, battery, thermal, compute and radiation effects.
 
 Per geometry chunk, for every satellite and step (vectorised over satellites; a loop over the
 chunk's steps carries the state):
 
-1. environment: NRLMSIS 2.1 density, trapped-radiation dose rate (SAA, horns, storms), SAA flag;
+1. dose rates behind each satellite's shield from the environment stage's particle weights;
 2. power: irradiance, array pointing and temperature, cell efficiency, degradation (age, dose);
 3. per step: compute power allowed by generation + battery (DoD floor for compute), thermal
    implicit step with throttling at the accelerator limit, battery charge/discharge (energy
@@ -22,23 +22,10 @@ satellites without a valid SGP4 state carry nulls.
 ``sat_summary`` (per sat): orbit-average power, throttled fraction, dose and dose per year,
 accelerator temperature max, failures, errors, restarts, mass, checkpoint interval.
 
-``ctx.state["spacecraft"]``: a :class:`SpacecraftChunkState` for the current chunk, steps
-``k0..k1-1``; arrays are ``(n_t, n_sat)`` unless noted:
-
-* ``capacity`` float32 0..1 -- delivered fraction of the satellite's peak compute (power and
-  thermal throttling, failed accelerators, restart recovery, ECC, checkpoint and redundancy
-  overheads);
-* ``flops`` float64 -- delivered FLOP/s at the design precision (= capacity x ``peak_flops``);
-* ``peak_flops`` (n_sat,) -- all accelerators healthy, at the design precision [FLOP/s];
-* ``failed`` bool (all accelerators of a compute satellite dead), ``accelerators_ok`` int16;
-* ``throttled`` bool, ``sunlit`` float32 0..1, ``battery_soc`` float32, ``in_saa`` bool;
-* ``tokens_per_s(model, batch=64, input_tokens=512, output_tokens=256, step=None)`` -- output
-  tokens/s each satellite can serve now for an LLM (a name of ``presets.LLM_MODELS`` or a
-  dict ``{params_b, layers, kv_heads, head_dim}``); ``(n_t, n_sat)``, or ``(n_sat,)`` for
-  ``step`` = a chunk-relative index.
-
-``ctx.state["environment"]``: ``{"k0", "k1", "density_kg_m3", "dose_rate_rad_s", "in_saa"}``
-(``(n_t, n_sat)``, NaN where invalid), so the orbit-keeping stage reuses the density.
+Reads :class:`~orbitcloud.engine.contract.AtmosphereRecord` and
+:class:`~orbitcloud.engine.contract.RadiationRecord` (the environment stage); provides a
+:class:`~orbitcloud.engine.contract.SpacecraftRecord` per chunk and
+:class:`~orbitcloud.engine.contract.SpacecraftTotals` at the end (see that module for fields).
 """
 
 from __future__ import annotations
@@ -54,8 +41,15 @@ from orbitcloud.astro.eclipse import eclipse_fraction_cylindrical
 from orbitcloud.astro.elements import circular_period_s
 from orbitcloud.astro.ephemeris import EphemerisChunk
 from orbitcloud.engine.context import RunContext
-from orbitcloud.environment import atmosphere, radiation
-from orbitcloud.scenario.base import parse_utc
+from orbitcloud.engine.contract import (
+    AtmosphereRecord,
+    GeometryRecord,
+    RadiationRecord,
+    Records,
+    SpacecraftRecord,
+    SpacecraftTotals,
+)
+from orbitcloud.environment import radiation
 from orbitcloud.scenario.presets import LLM_MODELS
 from orbitcloud.scenario.spacecraft import SpacecraftSpec
 from orbitcloud.spacecraft import battery, compute, power, radiation_effects, thermal
@@ -73,22 +67,13 @@ def _masked(valid: np.ndarray, all_valid: bool, x: np.ndarray, fill: float) -> n
     return x if all_valid else np.where(valid, x, fill)
 
 
-@dataclass
-class SpacecraftChunkState:
-    """Per-step spacecraft state of one chunk for later stages (see the module docstring)."""
+@dataclass(frozen=True)
+class FleetThroughput:
+    """LLM throughput of the fleet's satellites at each step of a chunk."""
 
-    k0: int
-    k1: int
-    capacity: np.ndarray
-    flops: np.ndarray
-    peak_flops: np.ndarray
-    failed: np.ndarray
-    accelerators_ok: np.ndarray
-    throttled: np.ndarray
-    sunlit: np.ndarray
-    battery_soc: np.ndarray
-    in_saa: np.ndarray
     _params: FleetParams
+    capacity: np.ndarray
+    accelerators_ok: np.ndarray
 
     def tokens_per_s(
         self,
@@ -132,6 +117,12 @@ class SpacecraftStage:
     """Environment, power, thermal, compute and radiation effects per satellite and step."""
 
     name = "spacecraft"
+    requires: tuple[type, ...] = (AtmosphereRecord, RadiationRecord)
+    provides: tuple[type, ...] = (SpacecraftRecord,)
+    requires_final: tuple[type, ...] = ()
+    provides_final: tuple[type, ...] = (SpacecraftTotals,)
+    tables = ("sat_state", "sat_summary")
+    halo_steps = 0
 
     # --- start ----------------------------------------------------------------------------
 
@@ -152,12 +143,6 @@ class SpacecraftStage:
         self.dt = float(ctx.grid.step_s)
         env = sc.environment
         self.env = env
-        self.storms = [(parse_utc(s.start).timestamp(), parse_utc(s.end).timestamp(),
-                        s.electron_multiplier, s.proton_multiplier) for s in env.storms]  # fmt: skip
-        # storms that raise Ap: NRLMSIS density with the storm's Ap inside the window (drag);
-        # each keeps its own grid cache, since cached density slabs belong to one Ap
-        self.storm_ap = [(parse_utc(s.start).timestamp(), parse_utc(s.end).timestamp(), s.ap, {})
-                         for s in env.storms if s.ap is not None]  # fmt: skip
         self.alt0_m: np.ndarray = np.zeros(0)
         self.inc0_deg: np.ndarray = np.zeros(0)
         if n:
@@ -191,7 +176,6 @@ class SpacecraftStage:
         )
         self.dual = np.isclose(p.redundancy, 0.5)
         self.triple = p.redundancy < 0.4
-        self.atm_cache: dict = {}
         self.rng_fail = ctx.rng("spacecraft.hard_failures")
         self.rng_sdc = ctx.rng("spacecraft.silent_errors")
         self.rng_restart = ctx.rng("spacecraft.job_restarts")
@@ -327,6 +311,7 @@ class SpacecraftStage:
     def _env_rows(
         self,
         chunk: EphemerisChunk,
+        rad: RadiationRecord,
         sl: slice,
         valid: np.ndarray,
         allv: bool,
@@ -336,18 +321,15 @@ class SpacecraftStage:
         """Dose rates, Sun geometry, array power (before degradation) and radiator loads of
         the rows ``sl`` of a chunk (see :meth:`process`)."""
         p, env = self.p, self.env
-        lat = _masked(valid, allv, chunk.lat_rad[sl], 0.0)
-        lon = _masked(valid, allv, chunk.lon_rad[sl], 0.0)
-        alt = _masked(valid, allv, chunk.alt_m[sl], 550e3)
-        w_p, w_e, w_h = radiation.radiation_weights(lat, lon, alt, chunk.r_itrf[sl])
-        w = (_masked(valid, allv, w_p, 0.0), _masked(valid, allv, w_e, 0.0),
-             _masked(valid, allv, w_h, 0.0))  # fmt: skip
+        w = (_masked(valid, allv, rad.weights[0][sl], 0.0),
+             _masked(valid, allv, rad.weights[1][sl], 0.0),
+             _masked(valid, allv, rad.weights[2][sl], 0.0))  # fmt: skip
         cp, _, _ = radiation.depth_dose_coefficients(p.shield_mm)
         out = {
             "rate": radiation.dose_rate_from_weights(w, p.shield_mm, m_e, m_p),  # 0 if invalid
             "cell_rate": radiation.dose_rate_from_weights(w, p.coverglass_mm, m_e, m_p),
             "proton_rate": cp * m_p * w[0],
-            "saa": radiation.in_saa(lat, lon) & valid,
+            "saa": rad.in_saa[sl] & valid,
         }
         rn, irr0, sh, sr, cz = power.sun_geometry(
             chunk.r_teme[sl], chunk.v_teme[sl], chunk.sun_teme[sl]
@@ -378,32 +360,17 @@ class SpacecraftStage:
         )  # fmt: skip
         return out
 
-    def process(self, chunk: EphemerisChunk, ctx: RunContext) -> None:
-        p, env, dt, n = self.p, self.env, self.dt, self.n
+    def process(self, records: Records, ctx: RunContext) -> None:
+        chunk = records.get(GeometryRecord).chunk
+        rad = records.get(RadiationRecord)
+        p, dt, n = self.p, self.dt, self.n
         n_t = chunk.n_time
         valid = chunk.valid & self.enabled_sat[None, :]
         allv = bool(valid.all())
-        unix_s = ctx.grid.unix_ms(chunk.k0, chunk.k1) / 1000.0
 
-        # 1. environment ------------------------------------------------------------------------
-        lat, lon, alt = chunk.lat_rad, chunk.lon_rad, chunk.alt_m
-        rho = atmosphere.density_kg_m3(
-            unix_s, np.degrees(lat), np.degrees(lon), alt / 1000.0, env.f107, env.f107a, env.ap,
-            method=env.atmosphere_method, grid_cache=self.atm_cache,
-        )  # fmt: skip
-        for s_start, s_end, ap_storm, cache in self.storm_ap:
-            on = (unix_s >= s_start) & (unix_s < s_end)
-            if on.any():
-                rho[on] = atmosphere.density_kg_m3(
-                    unix_s[on], np.degrees(lat[on]), np.degrees(lon[on]), alt[on] / 1000.0,
-                    env.f107, env.f107a, ap_storm, method=env.atmosphere_method, grid_cache=cache,
-                )  # fmt: skip
-        m_e = np.full(n_t, radiation.electron_storm_multiplier(env.ap) * env.radiation_multiplier)
-        m_p = np.full(n_t, env.radiation_multiplier)
-        for s_start, s_end, fe, fp in self.storms:
-            on = (unix_s >= s_start) & (unix_s < s_end)
-            m_e[on] *= fe
-            m_p[on] *= fp
+        # 1. environment (from the environment stage) -------------------------------------------
+        rho = records.get(AtmosphereRecord).density_kg_m3
+        m_e, m_p = rad.electron_multiplier, rad.proton_multiplier
         # 1b-2. dose rates, Sun geometry, array power and radiator loads, in blocks of rows
         # that fit in cache (the elementwise chains run ~2x faster than on whole chunks)
         names = ("rate", "cell_rate", "proton_rate", "sunlit", "irr", "cosf", "gen", "t_arr",
@@ -413,7 +380,7 @@ class SpacecraftStage:
         rows = max(1, _BLOCK_ELEMENTS // max(n, 1))
         for r0 in range(0, n_t, rows):
             sl = slice(r0, min(n_t, r0 + rows))
-            part = self._env_rows(chunk, sl, valid[sl], allv, m_e[sl, None], m_p[sl, None])
+            part = self._env_rows(chunk, rad, sl, valid[sl], allv, m_e[sl, None], m_p[sl, None])
             for name in names:
                 blk[name][sl] = part[name]
             saa[sl] = part["saa"]
@@ -600,16 +567,13 @@ class SpacecraftStage:
         )
 
         # 4. outputs -----------------------------------------------------------------------------
-        ctx.state["environment"] = {
-            "k0": chunk.k0, "k1": chunk.k1, "density_kg_m3": _masked(valid, allv, rho, np.nan),
-            "dose_rate_rad_s": _masked(valid, allv, rate, np.nan), "in_saa": saa,
-        }  # fmt: skip
-        ctx.state["spacecraft"] = SpacecraftChunkState(
+        records.put(SpacecraftRecord(
             k0=chunk.k0, k1=chunk.k1, capacity=out["capacity"],
             flops=out["capacity"] * p.peak_flops * (p.n_acc > 0), peak_flops=p.peak_flops * p.n_acc,
             failed=out_b["failed"], accelerators_ok=out_i["accelerators_ok"], throttled=throttled,
-            sunlit=sunlit.astype(f32), battery_soc=out["battery_soc"], in_saa=saa, _params=p,
-        )  # fmt: skip
+            sunlit=sunlit.astype(f32), battery_soc=out["battery_soc"], in_saa=saa,
+            tokens_per_s=FleetThroughput(p, out["capacity"], out_i["accelerators_ok"]).tokens_per_s,
+        ))  # fmt: skip
         if ctx.scenario.outputs.sat_state:
             cols = {
                 "power_w": gen.astype(f32), "battery_soc": out["battery_soc"],
@@ -644,7 +608,7 @@ class SpacecraftStage:
 
     # --- finish -------------------------------------------------------------------------------
 
-    def finish(self, ctx: RunContext) -> None:
+    def finish(self, final: Records, ctx: RunContext) -> None:
         a, p = self.acc, self.p
         n = self.n
         steps = np.maximum(a["valid_steps"], 1)
@@ -730,6 +694,11 @@ class SpacecraftStage:
                     "space_ground_energy_ratio": mean(ratio, m),
                     "compute_capacity_mean": mean(a["capacity_sum"] / steps, m & (p.n_acc > 0)),
                 }
+        final.put(SpacecraftTotals(
+            compute_capacity_mean=k["compute_capacity_mean"],
+            accelerators_failed=int(failed_acc.sum()),
+            compute_energy_j=float(a["compute_j"].sum()),
+        ))  # fmt: skip
         ctx.summary["spacecraft"] = {
             "designs": self.design_summary,
             "by_constellation": by_c,
@@ -745,7 +714,5 @@ class SpacecraftStage:
             ),
             "detected_errors": int(a["detected_errors"].sum()),
             "mean_checkpoint_interval_s": mean(self.ckpt_tau, compute_sats),
-            "atmosphere": f"NRLMSIS {atmosphere.MSIS_VERSION} via pymsis, method "
-            f"{self.env.atmosphere_method}",
             "radiation_model": "SPENVIS AP-8 MIN/AE-8 MAX SHIELDOSE-2 calibrated maps (550 km)",
         }  # fmt: skip
