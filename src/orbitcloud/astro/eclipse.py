@@ -145,7 +145,7 @@ def eclipse_within(sunlit: np.ndarray, n_out: int, look_steps: int) -> np.ndarra
     """
     dark = (np.asarray(sunlit) < 0.5).astype(np.int32)
     n = dark.shape[0]
-    csum = np.vstack([np.zeros((1,) + dark.shape[1:], np.int32), np.cumsum(dark, axis=0)])
+    csum = np.vstack([np.zeros((1, *dark.shape[1:]), np.int32), np.cumsum(dark, axis=0)])
     t = np.arange(n_out)
     hi = np.minimum(t + 1 + look_steps, n)
     return (csum[hi] - csum[np.minimum(t + 1, n)]) > 0
