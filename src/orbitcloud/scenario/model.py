@@ -14,7 +14,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import (
+    BaseModel,
+    Field,
+    SerializationInfo,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+    model_validator,
+)
 from pydantic_core import to_jsonable_python
 
 from orbitcloud.scenario.base import Model, UtcTime, parse_utc
@@ -189,7 +196,13 @@ class ClusterSpec(Model):
 
 
 class ConstellationSpec(Model):
-    """One source of satellites: a TLE/3LE file, an OMM file, a Walker shell, SSO or a cluster."""
+    """One source of satellites: a TLE/3LE file, an OMM file, a Walker shell, SSO or a cluster.
+
+    A dump (``model_dump``, :func:`resolved_dict`) writes ``spacecraft`` as the *resolved*
+    design (:meth:`SpacecraftSpec.resolved`: the preset it builds on and every field's value),
+    not as the fields the scenario gave: "which fields were set" does not survive a dump, and a
+    re-loaded dump of the unresolved section would override the preset with every default.
+    """
 
     name: str = Field(min_length=1, max_length=200)
     tle_file: str | None = Field(None, description="TLE/3LE file, relative to the scenario file")
@@ -219,6 +232,36 @@ class ConstellationSpec(Model):
             if getattr(self, k):
                 return k.replace("_file", "")
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def resolved_spacecraft(self) -> SpacecraftSpec:
+        """This constellation's complete spacecraft design, named by its preset (the dumped form)."""
+        return self.spacecraft.resolved(self.kind)
+
+    @model_serializer(mode="wrap")
+    def _dump_resolved_spacecraft(
+        self, handler: SerializerFunctionWrapHandler, info: SerializationInfo
+    ) -> dict[str, Any]:
+        out = handler(self)
+        if isinstance(out, dict) and "spacecraft" in out:
+            out["spacecraft"] = self.resolved_spacecraft().model_dump(
+                mode=info.mode,
+                include=_sub_filter(info.include, "spacecraft"),
+                exclude=_sub_filter(info.exclude, "spacecraft"),
+                by_alias=bool(info.by_alias),
+                exclude_none=info.exclude_none,
+                exclude_defaults=info.exclude_defaults,
+                round_trip=info.round_trip,
+            )
+        return out
+
+
+def _sub_filter(spec: Any, key: str) -> Any:
+    """The nested include/exclude of field ``key`` in a pydantic filter, if it has one."""
+    if isinstance(spec, dict):
+        sub = spec.get(key)
+        if isinstance(sub, dict | set):
+            return sub
+    return None
 
 
 class OutputsSpec(Model):
@@ -263,6 +306,9 @@ class Scenario(Model):
     def scenario_hash(self) -> str:
         """SHA-256 (hex, 16 chars) of the canonical JSON of the resolved scenario.
 
+        Every constellation's spacecraft enters as its resolved design (see
+        :class:`ConstellationSpec`), so the hash follows the physics: a preset's values, not only
+        its name, and the same scenario re-loaded from its resolved dump hashes alike.
         A file the scenario names (``tle_file``, ``omm_file``, the conjunction background) enters by its content, not its
         path, so the same scenario hashes alike in any checkout and a changed catalogue changes
         the hash.
@@ -291,11 +337,15 @@ def resolved_dict(model: BaseModel) -> dict[str, Any]:
     """Every field of a scenario (defaults filled in) as plain JSON-like data.
 
     A ``None`` is left out only where ``None`` is the field's default (an unused source or
-    option), so loading the result gives back an equal scenario with the same hash.
+    option). A constellation's ``spacecraft`` is its resolved design: the preset it builds on
+    and every value of that design (:meth:`SpacecraftSpec.resolved`). Loading the result gives
+    a scenario with the same physics and hash, whose ``resolved_dict`` is this again.
     """
     out: dict[str, Any] = {}
     for name, info in type(model).model_fields.items():
         value = getattr(model, name)
+        if name == "spacecraft" and isinstance(model, ConstellationSpec):
+            value = model.resolved_spacecraft()
         if value is None and info.default is None:
             continue
         out[name] = _plain(value)

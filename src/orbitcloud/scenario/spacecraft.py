@@ -209,7 +209,13 @@ class SpacecraftSpec(Model):
         return self
 
     def overrides(self) -> dict[str, Any]:
-        """The fields the scenario set explicitly (nested), without ``preset``."""
+        """The fields the scenario set explicitly (nested), without ``preset``.
+
+        "Set" is pydantic's ``model_fields_set``, which a dump does not carry: a full
+        ``model_dump()`` validated again marks every field as set (shared/PITFALLS.md). So never
+        dump this model on its own to re-load it: dump :meth:`resolved` (what
+        ``ConstellationSpec`` and ``resolved_dict`` do), whose fields *are* the design.
+        """
         out = self.model_dump(exclude_unset=True)
         out.pop("preset", None)
         return out
@@ -237,6 +243,19 @@ class SpacecraftSpec(Model):
         merged = _deep_merge(base, self.overrides())
         merged["preset"] = None
         return SpacecraftSpec.model_validate(merged)
+
+    def resolved(self, kind: str | None = None) -> SpacecraftSpec:
+        """The complete design (:meth:`resolve`) labelled with the preset it builds on.
+
+        Every field holds the design's value, so the preset adds nothing when this is loaded
+        again: ``resolved(kind).resolve(kind)`` equals ``resolve(kind)`` whatever the preset or
+        the fields set, and ``resolved`` of that is this again. This is the form a scenario is
+        written out in (a results folder's ``scenario.yaml``, a sweep point, the scenario hash);
+        the preset name is kept to say where the values came from.
+        """
+        design = self.resolve(kind)
+        design.preset = self.preset_name(kind)
+        return design
 
 
 def _check_design(d: SpacecraftSpec) -> None:

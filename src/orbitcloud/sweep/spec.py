@@ -26,6 +26,7 @@ from pydantic import Field, ValidationError, model_validator
 from orbitcloud.scenario.base import Model
 from orbitcloud.scenario.errors import OrbitcloudInputError
 from orbitcloud.scenario.loader import builtin_names, builtin_path, scenario_from_dict
+from orbitcloud.scenario.model import resolved_dict
 from orbitcloud.scenario.yamlio import load_yaml_file
 from orbitcloud.sweep.sampling import scale_samples, unit_samples
 
@@ -99,7 +100,10 @@ class SweepPoint:
     ----------
     index : position in the sweep (grid order: the first parameter varies slowest)
     params : dotted path -> value, for every swept parameter
-    scenario : the resolved scenario as JSON-able data (``Scenario.model_dump(mode="json")``)
+    scenario : the resolved scenario as JSON-able data (``resolved_dict``, what a results
+        folder's ``scenario.yaml`` holds): every constellation's
+        spacecraft as its resolved design, so a worker loading it runs the same physics as
+        the point's scenario, and a point with no overrides runs exactly the base scenario
     hash : ``Scenario.scenario_hash()``, the name of the point's results folder
     """
 
@@ -404,7 +408,10 @@ def plan_sweep(
                 body = "\n".join("    " + d.strip() for d in detail)
                 errors.append(f"  point {i} ({describe_params(params) or 'base'}):\n{body}")
             continue
-        points.append(SweepPoint(i, params, sc.model_dump(mode="json"), sc.scenario_hash()))
+        # the point's overrides went into the scenario *document* above (so a swept preset name
+        # takes effect); what travels to a worker is the resolved form, which re-loads to the
+        # same design (a plain model_dump re-loaded would let every default override a preset)
+        points.append(SweepPoint(i, params, resolved_dict(sc), sc.scenario_hash()))
     if n_bad:
         total = len(grid) * len(samples)
         more = n_bad - len(errors)
