@@ -265,13 +265,20 @@ class Stage(Protocol):
     ``finish`` writes run-level tables, KPIs and its final records.
     """
 
-    name: str
-    requires: tuple[type, ...]
-    provides: tuple[type, ...]
-    requires_final: tuple[type, ...]
-    provides_final: tuple[type, ...]
-    tables: tuple[str, ...]
-    halo_steps: int
+    @property
+    def name(self) -> str: ...
+    @property
+    def requires(self) -> tuple[type, ...]: ...
+    @property
+    def provides(self) -> tuple[type, ...]: ...
+    @property
+    def requires_final(self) -> tuple[type, ...]: ...
+    @property
+    def provides_final(self) -> tuple[type, ...]: ...
+    @property
+    def tables(self) -> tuple[str, ...]: ...
+    @property
+    def halo_steps(self) -> int: ...
 
     def start(self, ctx: Any) -> None: ...
 
@@ -296,9 +303,10 @@ def order_stages(stages: list[Stage]) -> list[Stage]:
         for need, have in ((st.requires, made), (st.requires_final, made_final)):
             for cls in need:
                 if cls not in have:
+                    what, how = getattr(cls, "what", cls.__name__), getattr(cls, "provided_by", "")
                     raise OrbitcloudInputError(
-                        f"the {st.name} models need {cls.what}, which nothing in this scenario "
-                        f"provides; set {cls.provided_by}",
+                        f"the {st.name} models need {what}, which nothing in this scenario "
+                        f"provides; set {how}",
                         "scenario",
                     )
     todo = list(stages)

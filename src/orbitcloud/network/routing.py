@@ -359,11 +359,47 @@ def route_pairs(
     uniq, rows = np.unique(src, return_inverse=True)
     dist, pred = snap.shortest_from_nodes(snap.n_sat + uniq, relay_via_ground, warm)
     target = snap.n_sat + dst
-    length = dist[rows, target]
-    reach = np.isfinite(length)
+    reach = np.isfinite(dist[rows, target])
     values, offsets, h = extract_paths(pred, rows, target, reach)
     hops = np.maximum(np.diff(offsets) - 1, 0)
+    length = path_lengths_m(snap, values, offsets, reach)
     return Routes(length, hops, values.astype(np.int32), offsets, h)
+
+
+def path_lengths_m(
+    snap: Snapshot, values: np.ndarray, offsets: np.ndarray, reachable: np.ndarray
+) -> np.ndarray:
+    """Length of each path [m], summed link by link from its source, for all paths at once.
+
+    The sum runs in the order Dijkstra accumulates it (``d[v] = d[u] + w(u, v)`` from the
+    source), so a path's length is the same float whether its tree came from Dijkstra or from a
+    warm start (:func:`tree_distances` adds in another order, which differs in the last bits):
+    routes then do not depend on which steps were warm-started, i.e. on chunking or workers.
+
+    Parameters
+    ----------
+    snap : the step's snapshot
+    values, offsets : node paths (user node ids), CSR-style, as from :func:`extract_paths`
+    reachable : (P,) bool; unreachable paths get ``inf``
+    """
+    ns, n = snap.n_sat, snap.n_nodes
+    gnd = ns + snap.gsl_ground
+    u = np.concatenate([snap.isl_a, snap.isl_b, gnd, snap.gsl_sat]).astype(np.int64)
+    v = np.concatenate([snap.isl_b, snap.isl_a, snap.gsl_sat, gnd]).astype(np.int64)
+    w = np.concatenate([snap.isl_range_m, snap.isl_range_m, snap.gsl_range_m, snap.gsl_range_m])
+    keys = u * n + v
+    o = np.argsort(keys, kind="stable")
+    keys, w = keys[o], w[o]
+    lens = np.diff(offsets)
+    start = offsets[:-1]
+    out = np.zeros(len(lens))
+    for h in range(1, int(lens.max(initial=0))):
+        sel = np.flatnonzero(lens > h)
+        a = values[start[sel] + h - 1].astype(np.int64)
+        b = values[start[sel] + h].astype(np.int64)
+        pos = np.minimum(np.searchsorted(keys, a * n + b), len(keys) - 1)
+        out[sel] = out[sel] + np.where(keys[pos] == a * n + b, w[pos], np.inf)
+    return np.where(reachable, out, np.inf)
 
 
 def path_length_m(snap: Snapshot, path: np.ndarray, relay_via_ground: bool = True) -> float:
