@@ -11,7 +11,6 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from orbitcloud.report.folder import Folder
 from orbitcloud.report.sections import (
     break_at_antimeridian,
     build_sections,
@@ -25,6 +24,7 @@ from orbitcloud.report.sections import (
     terrestrial_column,
     workloads_section,
 )
+from orbitcloud.results.reader import Results
 
 ALL = [
     "sec-scenario", "sec-globe", "sec-tracks", "sec-network", "sec-spacecraft",
@@ -33,8 +33,8 @@ ALL = [
 
 
 def _ids(folder: Path) -> list[str]:
-    f = Folder(folder)
-    return [s.id for s in build_sections(f, f.scenario(), f.summary(), 50, 20)]
+    f = Results(folder, partial=True)
+    return [s.id for s in build_sections(f, f.scenario_dict(), f.summary, 50, 20)]
 
 
 def test_full_folder_has_every_section(full_folder: Path) -> None:
@@ -83,7 +83,7 @@ def test_sections_survive_missing_optional_columns(full_folder: Path, tmp_path: 
     _rewrite(f, "region_metrics", ["period", "p95_ms", "p99_ms", "requests"])
     _rewrite(f, "links", ["kind", "capacity_bps", "range_m"])
     _rewrite(f, "ground", ["kind"])
-    folder = Folder(f)
+    folder = Results(f, partial=True)
     net = network_section(folder)
     assert net is not None
     assert any("No terrestrial baseline" in getattr(b, "caption", "") for b in net.blocks)
@@ -105,7 +105,7 @@ def test_compute_prefers_explicit_then_capacity(full_folder: Path, tmp_path: Pat
         "failed", pa.array(np.arange(n) % 50 == 0)
     )
     pq.write_table(t2, f / "sat_state.parquet")
-    sec = compute_section(Folder(f))
+    sec = compute_section(Results(f, partial=True))
     assert sec is not None
     assert "capacity" in sec.intro[0]
     names = [tr.get("name", "") for tr in sec.blocks[0].fig["data"]]
@@ -113,7 +113,7 @@ def test_compute_prefers_explicit_then_capacity(full_folder: Path, tmp_path: Pat
     assert "delivered" in names
     t3 = t.append_column("compute_lost_eclipse_w", pa.array(np.ones(n)))
     pq.write_table(t3, f / "sat_state.parquet")
-    sec = compute_section(Folder(f))
+    sec = compute_section(Results(f, partial=True))
     assert sec is not None
     assert "compute_lost_eclipse_w" in sec.intro[0]
     assert lost_columns(["lost_thermal_w", "compute_lost_eclipse_w", "compute_w"]) == {
@@ -124,7 +124,7 @@ def test_compute_prefers_explicit_then_capacity(full_folder: Path, tmp_path: Pat
 
 def test_economics_without_label_columns_shows_the_table(tmp_path: Path) -> None:
     pq.write_table(pa.table({"capex_usd": [1.0, 2.0]}), tmp_path / "economics.parquet")
-    sec = economics_section(Folder(tmp_path), {"kpis": {"cost_per_mtok_usd": 1.5}})
+    sec = economics_section(Results(tmp_path, partial=True), {"kpis": {"cost_per_mtok_usd": 1.5}})
     assert sec is not None
     kinds = [type(b).__name__ for b in sec.blocks]
     assert kinds == ["Table", "Table"]  # the table and the cost KPIs, no chart without labels
@@ -155,9 +155,9 @@ def test_no_compute_section_without_compute(tmp_path: Path) -> None:
         "power_w": np.ones(6),
     })  # fmt: skip
     pq.write_table(t, tmp_path / "sat_state.parquet")
-    assert compute_section(Folder(tmp_path)) is None  # a bus without accelerators
-    assert spacecraft_section(Folder(tmp_path)) is not None
+    assert compute_section(Results(tmp_path, partial=True)) is None  # a bus without accelerators
+    assert spacecraft_section(Results(tmp_path, partial=True)) is not None
     pq.write_table(
         t.append_column("capacity", pa.array(np.zeros(6))), tmp_path / "sat_state.parquet"
     )
-    assert compute_section(Folder(tmp_path)) is None
+    assert compute_section(Results(tmp_path, partial=True)) is None

@@ -19,10 +19,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import orbitcloud
-from orbitcloud.results.api import (
-    SUMMARY,
+from orbitcloud.results.reader import SUMMARY, Results
+from orbitcloud.results.runner import (
     ParquetSink,
-    Results,
     _temp_name,
     remove_stale_temporaries,
     run,
@@ -248,7 +247,7 @@ def tables(draw) -> tuple[pa.Schema, list[pa.Table]]:
 def test_parquet_write_read_round_trip(tmp_path_factory, data, background):
     _, parts = data
     folder = tmp_path_factory.mktemp("sink")
-    sink = ParquetSink(folder)
+    sink = ParquetSink(folder, validate=False)
     for part, bg in zip(parts, background, strict=False):
         sink.write("t", part, background=bg)
     sink.close()
@@ -258,7 +257,7 @@ def test_parquet_write_read_round_trip(tmp_path_factory, data, background):
 
 
 def test_sink_keeps_order_across_background_and_direct_writes(tmp_path):
-    sink = ParquetSink(tmp_path)
+    sink = ParquetSink(tmp_path, validate=False)
     for k in range(20):
         sink.write("t", pa.table({"k": pa.array([k] * 1000, pa.int64())}), background=k % 3 != 0)
     sink.close()
@@ -267,7 +266,7 @@ def test_sink_keeps_order_across_background_and_direct_writes(tmp_path):
 
 
 def test_sink_rejects_a_table_with_other_columns(tmp_path):
-    sink = ParquetSink(tmp_path)
+    sink = ParquetSink(tmp_path, validate=False)
     sink.write("t", pa.table({"a": [1]}), background=True)
     with pytest.raises(ValueError, match="same columns"):
         sink.write("t", pa.table({"b": [1]}), background=True)
@@ -275,7 +274,7 @@ def test_sink_rejects_a_table_with_other_columns(tmp_path):
 
 
 def test_sink_raises_a_writer_thread_error(tmp_path, monkeypatch):
-    sink = ParquetSink(tmp_path)
+    sink = ParquetSink(tmp_path, validate=False)
     sink.write("t", pa.table({"a": [1]}))  # written now, before the writer is broken
 
     def broken(name, table):

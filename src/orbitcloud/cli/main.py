@@ -202,7 +202,7 @@ def run(
     also printed. Read them with pandas, DuckDB or orbitcloud.load_results(folder).
     """
     from orbitcloud import run_finalizers
-    from orbitcloud.results.api import run as _run
+    from orbitcloud.results.runner import run as _run
 
     def run_scenario(**kw: Any) -> Any:
         return _run(scenario, out=out, overwrite=overwrite, finalizers=run_finalizers(), **kw)

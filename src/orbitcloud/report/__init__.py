@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from orbitcloud.report.czml import build_czml, write_czml
-from orbitcloud.report.folder import Folder
 from orbitcloud.report.render import render_report, write_report
 from orbitcloud.report.server import ReportServer
+from orbitcloud.results.reader import Results
 
 
 def finalize_run(folder: Path, summary: dict[str, Any]) -> None:
@@ -30,7 +30,7 @@ def finalize_run(folder: Path, summary: dict[str, Any]) -> None:
     here does not lose the run: it becomes a warning in ``summary`` (which is written after the
     finalizers) naming the command that rewrites the report.
     """
-    outputs = Folder(folder).scenario().get("outputs", {}) or {}
+    outputs = Results(folder, partial=True).scenario_dict().get("outputs", {}) or {}
     jobs = []
     if outputs.get("czml", False):
         jobs.append(("report.czml", lambda: write_czml(folder)))

@@ -29,7 +29,8 @@ from czml3.enums import InterpolationAlgorithms
 from czml3.properties import Clock, Color, Label, Point, Position
 from czml3.types import TimeInterval
 
-from orbitcloud.report.folder import Folder, iso_utc, to_float, to_ms
+from orbitcloud.report.columns import iso_utc, to_float, to_ms
+from orbitcloud.results.reader import Results
 
 MAX_SAMPLES = 1_000_000
 SUNLIT_RGBA = [255, 200, 40, 255]
@@ -54,10 +55,10 @@ def colour_samples(secs: np.ndarray, lit: np.ndarray) -> list[float]:
 
 def build_czml(folder: str | Path, max_samples: int = MAX_SAMPLES) -> Document:
     """The CZML document of a results folder (needs ``positions``)."""
-    f = Folder(folder)
+    f = Results(folder, partial=True)
     if not f.has("positions", "time", "sat", "x_m", "y_m", "z_m"):
         raise ValueError(f"{f.path}: no positions table with time, sat, x_m, y_m, z_m")
-    scen = f.scenario()
+    scen = f.scenario_dict()
     name = str(scen.get("name") or f.path.name)
     # illumination at full resolution; positions only at the kept steps (bounded memory)
     tab = f.read("positions", ["time", "sat", "sunlit"])
@@ -122,7 +123,8 @@ def build_czml(folder: str | Path, max_samples: int = MAX_SAMPLES) -> Document:
                 id=f"sat/{int(sat)}",
                 name=names[sat] if sat < len(names) else f"sat {sat}",
                 availability=TimeInterval(start=start, end=end),
-                position=Position(
+                # czml3's interpolation fields come from a mixin the pydantic mypy plugin misses
+                position=Position(  # type: ignore[call-arg]
                     referenceFrame="FIXED",
                     epoch=start,
                     cartesian=samples,
@@ -131,7 +133,7 @@ def build_czml(folder: str | Path, max_samples: int = MAX_SAMPLES) -> Document:
                 ),
                 point=Point(
                     pixelSize=4,
-                    color=Color(
+                    color=Color(  # type: ignore[call-arg]
                         rgba=colour_samples(all_secs, lit[j]),
                         epoch=start,
                         interpolationAlgorithm=InterpolationAlgorithms.LINEAR,

@@ -27,24 +27,29 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from orbitcloud.report.folder import Folder, codes, iso_utc, to_float, to_ms
+from orbitcloud.report.columns import codes, declared_unit, iso_utc, to_float, to_ms
+from orbitcloud.results.reader import Results
 
 MAX_SATS = 1000
 """Satellites the globe animates at most (see the module docstring)."""
 MAX_FRAMES = 240
 """Time steps the globe animates at most."""
 
-# state columns of sat_state the globe can colour by: key -> (label, unit)
+# state columns of sat_state the globe can colour by: key -> (label, unit); units as declared
+# in orbitcloud.results.schema
 STATE_VARS: dict[str, tuple[str, str]] = {
-    "power_w": ("Power generated", "W"),
-    "battery_soc": ("Battery state of charge", ""),
-    "temp_k": ("Accelerator temperature", "K"),
-    "compute_w": ("Compute load (power to accelerators)", "W"),
-    "capacity": ("Compute capacity (fraction of peak)", ""),
-    "throttled": ("Throttled (power or heat)", ""),
-    "in_saa": ("In the South Atlantic Anomaly", ""),
-    "failed": ("Failed", ""),
-    "dose_rad": ("Accumulated dose", "rad"),
+    key: (label, declared_unit("sat_state", key))
+    for key, label in {
+        "power_w": "Power generated",
+        "battery_soc": "Battery state of charge",
+        "temp_k": "Accelerator temperature",
+        "compute_w": "Compute load (power to accelerators)",
+        "capacity": "Compute capacity (fraction of peak)",
+        "throttled": "Throttled (power or heat)",
+        "in_saa": "In the South Atlantic Anomaly",
+        "failed": "Failed",
+        "dose_rad": "Accumulated dose",
+    }.items()
 }
 FLAG_VARS = ("throttled", "in_saa", "failed")
 
@@ -123,7 +128,7 @@ def choose_sample(
 
 
 def sample_for_folder(
-    folder: Folder, max_sats: int = MAX_SATS, max_frames: int = MAX_FRAMES
+    folder: Results, max_sats: int = MAX_SATS, max_frames: int = MAX_FRAMES
 ) -> GlobeSample | None:
     """The globe sample of a results folder (None without positions)."""
     if not folder.has("positions", "time", "sat"):
@@ -149,7 +154,7 @@ def _b64(a: np.ndarray) -> str:
 
 
 def _grid(
-    folder: Folder, table: str, cols: list[str], sample: GlobeSample
+    folder: Results, table: str, cols: list[str], sample: GlobeSample
 ) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Columns of ``table`` on the (frame, sampled sat) grid, NaN where a row is missing."""
     n_f, n_s = len(sample.times_ms), len(sample.sats)
@@ -300,7 +305,7 @@ def resolve_ends(
 
 
 def globe_payload(
-    folder: Folder,
+    folder: Results,
     sample: GlobeSample,
     sat_names: list[str],
     sat_groups: list[str],
@@ -364,7 +369,7 @@ def globe_payload(
 
 
 def _links_payload(
-    folder: Folder, sample: GlobeSample, sat_names: list[str], ground: dict[str, list[Any]]
+    folder: Results, sample: GlobeSample, sat_names: list[str], ground: dict[str, list[Any]]
 ) -> dict[str, Any] | None:
     names = folder.columns("links")
     ends = link_end_columns(names)

@@ -29,9 +29,9 @@ import plotly.io as pio
 import plotly.offline
 from markupsafe import Markup
 
-from orbitcloud.report.folder import Folder
 from orbitcloud.report.globe import MAX_FRAMES, MAX_SATS
 from orbitcloud.report.sections import Figure, Section, Table, build_sections
+from orbitcloud.results.reader import Results
 
 REPORT_NAME = "report.html"
 
@@ -101,9 +101,9 @@ def render_report(
     summary : the run summary; default: the folder's summary.json
     max_sats, max_frames : what the globe animates at most (see :mod:`orbitcloud.report.globe`)
     """
-    f = Folder(folder)
-    summary = normalise_summary(summary) if summary is not None else f.summary()
-    scenario = f.scenario()
+    f = Results(folder, partial=True)
+    summary = normalise_summary(summary) if summary is not None else f.summary
+    scenario = f.scenario_dict()
     sections = build_sections(f, scenario, summary, max_sats, max_frames)
 
     figures: list[dict[str, Any]] = []

@@ -1,6 +1,6 @@
 """The report's sections, each built from the results tables that feed it.
 
-A section builder takes the :class:`~orbitcloud.report.folder.Folder` (plus the scenario and
+A section builder takes the :class:`~orbitcloud.results.reader.Results` (plus the scenario and
 summary dicts) and returns a :class:`Section`, or ``None`` when the tables it needs are absent:
 the report shows what the run produced and nothing else (no placeholder data). Builders check
 the columns they use, so a table that lacks an optional column loses one figure, not the report.
@@ -23,10 +23,11 @@ import plotly.graph_objects as go
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from orbitcloud.report.folder import (
-    Folder,
+from orbitcloud.report.columns import (
     TimeStats,
     codes,
+    declared_doc,
+    declared_unit,
     iso_utc,
     per_time_stats,
     to_float,
@@ -38,6 +39,7 @@ from orbitcloud.report.globe import (
     globe_payload,
     sample_for_folder,
 )
+from orbitcloud.results.reader import Results
 
 PALETTE = (
     "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
@@ -206,7 +208,7 @@ def _constellation_params(c: dict[str, Any]) -> tuple[str, str]:
     return "?", ""
 
 
-def scenario_section(folder: Folder, scenario: dict[str, Any], summary: dict[str, Any]) -> Section:
+def scenario_section(folder: Results, scenario: dict[str, Any], summary: dict[str, Any]) -> Section:
     """Scenario, run facts, KPIs, warnings and the list of tables."""
     sec = Section("sec-scenario", "Scenario and key figures")
     if scenario.get("description"):
@@ -251,16 +253,19 @@ def scenario_section(folder: Folder, scenario: dict[str, Any], summary: dict[str
         )
     sec.warnings = [str(w) for w in summary.get("warnings", []) or []]
     trows = []
-    for name in folder.tables():
-        trows.append([name, fmt(folder.num_rows(name)), ", ".join(folder.columns(name))])
-    sec.blocks.append(Table("Tables in this folder", ["table", "rows", "columns"], trows))
+    for name in folder.tables:
+        trows.append([name, declared_doc(name), fmt(folder.num_rows(name)),
+                      ", ".join(folder.columns(name))])  # fmt: skip
+    sec.blocks.append(
+        Table("Tables in this folder (docs/tables.md)", ["table", "what", "rows", "columns"], trows)
+    )
     return sec
 
 
 # ---- globe and ground tracks --------------------------------------------------------------------
 
 
-def _sat_names(folder: Folder) -> tuple[list[str], list[str]]:
+def _sat_names(folder: Results) -> tuple[list[str], list[str]]:
     if not folder.has("satellites", "sat"):
         return [], []
     st = folder.read("satellites", ["sat", "name", "source"])
@@ -278,7 +283,7 @@ def _sat_names(folder: Folder) -> tuple[list[str], list[str]]:
     return names, groups
 
 
-def ground_endpoints(folder: Folder) -> dict[str, list[Any]] | None:
+def ground_endpoints(folder: Results) -> dict[str, list[Any]] | None:
     """The ground table as lists (name, kind, lat, lon), or None."""
     if not folder.has("ground", "name", "lat_deg", "lon_deg"):
         return None
@@ -295,7 +300,7 @@ def ground_endpoints(folder: Folder) -> dict[str, list[Any]] | None:
 
 
 def globe_section(
-    folder: Folder, max_sats: int = MAX_SATS, max_frames: int = MAX_FRAMES
+    folder: Results, max_sats: int = MAX_SATS, max_frames: int = MAX_FRAMES
 ) -> Section | None:
     """The 3D globe: satellites (and links, ground endpoints) over time, coloured by state."""
     if not folder.has("positions", "time", "sat", "x_m", "y_m", "z_m"):
@@ -344,7 +349,7 @@ def break_at_antimeridian(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray,
     return np.insert(lon, jump, np.nan), np.insert(lat, jump, np.nan)
 
 
-def tracks_section(folder: Folder) -> Section | None:
+def tracks_section(folder: Results) -> Section | None:
     """Ground tracks of a few satellites on a world map, with the ground endpoints."""
     has_pos = folder.has("positions", "time", "sat", "lat_deg", "lon_deg")
     ground = ground_endpoints(folder)
@@ -446,7 +451,7 @@ def terrestrial_column(names: list[str]) -> str | None:
     return None
 
 
-def network_section(folder: Folder) -> Section | None:
+def network_section(folder: Results) -> Section | None:
     """RTT over time and its distribution against the terrestrial baseline; link counts."""
     has_routes = folder.has("routes", "time", "src", "dst", "rtt_ms")
     has_links = folder.has("links", "time")
@@ -460,7 +465,7 @@ def network_section(folder: Folder) -> Section | None:
     return sec if sec.blocks else None
 
 
-def _routes_blocks(folder: Folder, sec: Section) -> None:
+def _routes_blocks(folder: Results, sec: Section) -> None:
     cols = folder.columns("routes")
     terr = terrestrial_column(cols)
     want = ["time", "src", "dst", "rtt_ms"] + [c for c in ("hops", "path_changed") if c in cols]
@@ -601,7 +606,7 @@ def common_bins(v: np.ndarray, n: int = 40) -> np.ndarray | None:
     return np.linspace(lo, hi, n + 1)
 
 
-def _links_blocks(folder: Folder, sec: Section) -> None:
+def _links_blocks(folder: Results, sec: Section) -> None:
     cols = folder.columns("links")
     tab = folder.read("links", ["time", "kind", "capacity_bps", "range_m", "utilisation"])
     t = to_ms(tab["time"])
@@ -644,13 +649,17 @@ def _links_blocks(folder: Folder, sec: Section) -> None:
 
 # ---- spacecraft state ---------------------------------------------------------------------------
 
-SPACECRAFT_PLOTS = (
-    ("power_w", "Power generated per satellite", "W", 1.0, False),
-    ("battery_soc", "Battery state of charge", "fraction", 1.0, False),
-    ("temp_k", "Accelerator temperature", "K", 1.0, False),
-    ("dose_rad", "Accumulated dose", "rad (Si)", 1.0, False),
-    ("density_kg_m3", "Atmospheric density at the satellites", "kg/m³", 1.0, True),
+SPACECRAFT_PLOTS = tuple(
+    (col, title, declared_unit("sat_state", col) or "fraction", 1.0, log)
+    for col, title, log in (
+        ("power_w", "Power generated per satellite", False),
+        ("battery_soc", "Battery state of charge", False),
+        ("temp_k", "Accelerator temperature", False),
+        ("dose_rad", "Accumulated dose", False),
+        ("density_kg_m3", "Atmospheric density at the satellites", True),
+    )
 )
+"""sat_state columns plotted over time: (column, title, unit as declared, scale, log axis)."""
 
 
 def _stats_figure(st: TimeStats, title: str, unit: str, log: bool) -> go.Figure:
@@ -668,7 +677,7 @@ def _stats_figure(st: TimeStats, title: str, unit: str, log: bool) -> go.Figure:
     return fig
 
 
-def spacecraft_section(folder: Folder) -> Section | None:
+def spacecraft_section(folder: Results) -> Section | None:
     """Power, battery, temperature, dose (and density) over time across the satellites."""
     if not folder.has("sat_state", "time", "sat"):
         return None
@@ -726,7 +735,7 @@ def _flag(tab: pa.Table, col: str) -> np.ndarray:
     return np.nan_to_num(to_float(tab[col]), nan=0.0) > 0.5
 
 
-def _lost_by_cause(folder: Folder, tab: pa.Table, t: np.ndarray, s: np.ndarray,
+def _lost_by_cause(folder: Results, tab: pa.Table, t: np.ndarray, s: np.ndarray,
                    delivered: np.ndarray, potential: np.ndarray) -> dict[str, np.ndarray]:  # fmt: skip
     """Split ``potential - delivered`` of each row into one cause per row (first that holds):
     failed, thermal throttling, eclipse, power, then other."""
@@ -765,7 +774,7 @@ def _lost_by_cause(folder: Folder, tab: pa.Table, t: np.ndarray, s: np.ndarray,
     return out
 
 
-def compute_section(folder: Folder) -> Section | None:
+def compute_section(folder: Results) -> Section | None:
     """Compute delivered over time, and lost by cause (failures, heat, eclipse, power, other).
 
     Three sources, best first: explicit ``lost_<cause>_w`` columns of sat_state; the
@@ -875,7 +884,7 @@ def compute_section(folder: Folder) -> Section | None:
 # ---- workloads ---------------------------------------------------------------------------------
 
 
-def workloads_section(folder: Folder) -> Section | None:
+def workloads_section(folder: Results) -> Section | None:
     """Workload metrics by region (region_metrics), requests over time, jobs."""
     has_rm = folder.has("region_metrics", "region", "system")
     has_req = folder.has("requests")
@@ -893,7 +902,7 @@ def workloads_section(folder: Folder) -> Section | None:
     return sec if sec.blocks else None
 
 
-def _region_blocks(folder: Folder, sec: Section) -> None:
+def _region_blocks(folder: Results, sec: Section) -> None:
     want = ["region", "system", "period", "requests", "served_fraction", "p50_ms", "p95_ms",
             "p99_ms"]  # fmt: skip
     tab = folder.read("region_metrics", want)
@@ -951,7 +960,7 @@ def _region_blocks(folder: Folder, sec: Section) -> None:
     sec.blocks.append(_table_from_arrow("Region metrics", sub))
 
 
-def _requests_blocks(folder: Folder, sec: Section) -> None:
+def _requests_blocks(folder: Results, sec: Section) -> None:
     cols = folder.columns("requests")
     if "time" not in cols:
         return
@@ -987,7 +996,7 @@ def _requests_blocks(folder: Folder, sec: Section) -> None:
 _ITEM_COLS = ("item", "component", "category", "line_item", "name", "input", "cost_item")
 
 
-def economics_section(folder: Folder, summary: dict[str, Any]) -> Section | None:
+def economics_section(folder: Results, summary: dict[str, Any]) -> Section | None:
     """Cost breakdown from economics.parquet (and the cost KPIs of the summary)."""
     if not folder.has("economics"):
         return None
@@ -1032,7 +1041,7 @@ def economics_section(folder: Folder, summary: dict[str, Any]) -> Section | None
 
 
 def build_sections(
-    folder: Folder,
+    folder: Results,
     scenario: dict[str, Any],
     summary: dict[str, Any],
     max_sats: int = MAX_SATS,

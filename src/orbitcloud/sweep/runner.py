@@ -44,7 +44,8 @@ from typing import Any
 import pyarrow.parquet as pq
 
 from orbitcloud._version import __version__
-from orbitcloud.results.api import SUMMARY, remove_stale_temporaries, safe_folder_name
+from orbitcloud.results.reader import SUMMARY
+from orbitcloud.results.runner import remove_stale_temporaries, safe_folder_name
 from orbitcloud.scenario.errors import OrbitcloudInputError
 from orbitcloud.sweep.spec import SweepPlan
 from orbitcloud.sweep.table import PointRecord, sweep_table
@@ -92,7 +93,7 @@ def run_point(task: PointTask) -> dict[str, Any]:
     folder was already complete (a rerun, or a twin of this task that finished first).
     """
     from orbitcloud import run_finalizers
-    from orbitcloud.results.api import run
+    from orbitcloud.results.runner import run
     from orbitcloud.scenario.loader import load_scenario
 
     folder = Path(task.folder)

@@ -1,8 +1,10 @@
-"""Read a results folder for the report: only the tables, only the columns asked for.
+"""Columns of the results tables as NumPy arrays, and per-time statistics, for the report.
 
 The report is computed from the results tables alone (DESIGN.md, principle 6), so everything it
-shows can be queried by a user with DuckDB or pandas. This module is the only place the report
-touches the files; it never imports a model package.
+shows can be queried by a user with DuckDB or pandas. It reads the folder through
+:class:`orbitcloud.results.reader.Results` (opened with ``partial=True``, so a run's staging
+folder can be read before ``summary.json`` exists); this module turns the Arrow columns it
+reads into NumPy arrays.
 
 Grouping helpers work on plain NumPy arrays and are deterministic: no parallel floating-point
 reductions (DuckDB's multi-threaded ``sum`` can change the last bits from run to run, which would
@@ -11,74 +13,37 @@ change the HTML), so the same folder always gives the same report.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.dataset as ds
-import pyarrow.parquet as pq
-import yaml
+
+from orbitcloud.results.schema import TABLES
+
+# ---- declarations ------------------------------------------------------------------------------
 
 
-class Folder:
-    """A results folder (finished or still staging) seen as a set of Parquet tables."""
+def declared_unit(table: str, column: str) -> str:
+    """The unit of a declared column (:mod:`orbitcloud.results.schema`) as the report shows it.
 
-    def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
-        self._schemas: dict[str, pa.Schema] = {}
-        self._times: dict[str, np.ndarray] = {}
+    Blank for dimensionless numbers, labels, times and undeclared columns; exponents as
+    superscripts (``kg/m³``).
+    """
+    spec = TABLES.get(table)
+    if spec is None or not spec.has(column):
+        return ""
+    unit = spec.column(column).unit
+    if unit in ("1", "UTC"):
+        return ""
+    return unit.replace("^2", "²").replace("^3", "³").replace("(Si)", " (Si)")
 
-    def has(self, name: str, *columns: str) -> bool:
-        """Whether table ``name`` exists and has every one of ``columns``."""
-        if not (self.path / f"{name}.parquet").is_file():
-            return False
-        have = set(self.schema(name).names)
-        return all(c in have for c in columns)
 
-    def schema(self, name: str) -> pa.Schema:
-        if name not in self._schemas:
-            self._schemas[name] = pq.read_schema(self.path / f"{name}.parquet")
-        return self._schemas[name]
-
-    def columns(self, name: str) -> list[str]:
-        return list(self.schema(name).names) if self.has(name) else []
-
-    def num_rows(self, name: str) -> int:
-        return int(pq.ParquetFile(self.path / f"{name}.parquet").metadata.num_rows)
-
-    def tables(self) -> list[str]:
-        return sorted(p.stem for p in self.path.glob("*.parquet"))
-
-    def read(self, name: str, columns: list[str], filter: pc.Expression | None = None) -> pa.Table:
-        """Columns of a table (those that exist), optionally filtered while reading."""
-        cols = [c for c in columns if c in self.schema(name).names]
-        if filter is None:
-            return pq.read_table(self.path / f"{name}.parquet", columns=cols)
-        return ds.dataset(self.path / f"{name}.parquet").to_table(columns=cols, filter=filter)
-
-    def unique_times(self, name: str) -> np.ndarray:
-        """The distinct times of a table [ms since 1970], ascending (read once, cached)."""
-        if name not in self._times:
-            self._times[name] = np.unique(to_ms(self.read(name, ["time"])["time"]))
-        return self._times[name]
-
-    def scenario(self) -> dict[str, Any]:
-        """The resolved scenario the run wrote (``scenario.yaml``), as plain data."""
-        p = self.path / "scenario.yaml"
-        if not p.is_file():
-            return {}
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
-        return data if isinstance(data, dict) else {}
-
-    def summary(self) -> dict[str, Any]:
-        p = self.path / "summary.json"
-        if not p.is_file():
-            return {}
-        return json.loads(p.read_text(encoding="utf-8"))
+def declared_doc(table: str) -> str:
+    """The one-line meaning of a declared table (blank for an undeclared one)."""
+    spec = TABLES.get(table)
+    return spec.doc if spec is not None else ""
 
 
 # ---- columns to NumPy ---------------------------------------------------------------------------

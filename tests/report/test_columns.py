@@ -7,7 +7,7 @@ import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from orbitcloud.report.folder import codes, finite_or_none, iso_utc, per_time_stats, to_float
+from orbitcloud.report.columns import codes, finite_or_none, iso_utc, per_time_stats, to_float
 
 
 @settings(max_examples=60, deadline=None)
