@@ -1,4 +1,9 @@
-"""The built-in operations scenarios run end to end and state their answer (slow)."""
+"""The built-in story scenarios run end to end and state their answer.
+
+In the default test run each story is shortened (fewer hours or a coarser step, noted per
+test) so CI stays fast; ``-m slow`` runs them as shipped. The assertions are the stories'
+answers, which hold in both.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +11,29 @@ import pytest
 
 from orbitcloud.engine.context import MemorySink
 from orbitcloud.engine.run import simulate
-from orbitcloud.scenario.loader import load_scenario
+from orbitcloud.scenario.loader import builtin_path, load_scenario, scenario_from_dict
+from orbitcloud.scenario.yamlio import load_yaml_file
+
+SHIPPED = pytest.param(True, marks=pytest.mark.slow, id="as-shipped")
+SHORT = pytest.param(False, id="shortened")
 
 
-def run(name: str):
+def run(name: str, full: bool, **time):
+    """Run a built-in; unless ``full``, with its ``time`` fields replaced by ``time``."""
+    if full:
+        sc = load_scenario(name)
+    else:
+        path = builtin_path(name)
+        doc, _ = load_yaml_file(path)
+        doc["time"].update(time)
+        sc = scenario_from_dict(doc, base_dir=path.parent)
     sink = MemorySink()
-    return simulate(load_scenario(name), sink), sink
+    return simulate(sc, sink), sink
 
 
-@pytest.mark.slow
-def test_remote_inference_answer():
-    ctx, sink = run("remote-inference")
+@pytest.mark.parametrize("full", [SHORT, SHIPPED])
+def test_remote_inference_answer(full):
+    ctx, sink = run("remote-inference", full, duration_h=2)
     k = ctx.kpis
     assert k["inference_orbital_p50_ms"] < k["inference_terrestrial_p50_ms"]
     assert k["inference_orbital_served_fraction"] > 0.99
@@ -25,27 +42,28 @@ def test_remote_inference_answer():
             "p99_ms"} <= set(sink.table("region_metrics").column_names)  # fmt: skip
 
 
-@pytest.mark.slow
-def test_disaster_resilience_answer():
-    ctx, _ = run("disaster-resilience")
+@pytest.mark.parametrize("full", [SHORT, SHIPPED])
+def test_disaster_resilience_answer(full):
+    # shortened: the whole day (before, during and after the outage) at a 10-minute step
+    ctx, _ = run("disaster-resilience", full, step_s=600)
     k = ctx.kpis
     assert k["outage_terrestrial_served_fraction_during"] == 0.0
     assert k["outage_terrestrial_served_fraction_before"] > 0.99
     assert k["outage_orbital_served_fraction_during"] > 0.97
 
 
-@pytest.mark.slow
-def test_eo_edge_answer():
-    ctx, sink = run("eo-edge")
+@pytest.mark.parametrize("full", [SHORT, SHIPPED])
+def test_eo_edge_answer(full):
+    ctx, sink = run("eo-edge", full, duration_h=8)
     eo = ctx.summary["operations"]["earth_observation"]
     assert eo["orbital-edge"]["insight_p50_min"] < eo["raw-downlink"]["insight_p50_min"]
     assert eo["orbital-edge"]["downlinked_gb"] < 0.1 * eo["raw-downlink"]["downlinked_gb"]
     assert sink.table("eo").num_rows == 2
 
 
-@pytest.mark.slow
-def test_orbital_training_answer():
-    ctx, sink = run("orbital-training")
+@pytest.mark.parametrize("full", [SHORT, SHIPPED])
+def test_orbital_training_answer(full):
+    ctx, sink = run("orbital-training", full, step_s=120)
     job = ctx.summary["operations"]["training"]["llm-pretrain"]
     assert 0.3 < job["goodput"] < 1.0
     assert sink.table("jobs").num_rows == ctx.grid.n
