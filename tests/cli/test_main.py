@@ -67,9 +67,20 @@ def test_run_out_and_overwrite(tiny):
     assert "Results in mine " in r.stdout
 
 
+def test_run_chunk_steps_changes_no_table(tiny):
+    import pyarrow.parquet as pq
+
+    assert cli("run", str(tiny), "--out", "one").exit_code == 0
+    r = cli("run", str(tiny), "--out", "many", "--chunk-steps", "2")
+    assert r.exit_code == 0, r.output
+    for name in ("satellites", "positions"):
+        assert pq.read_table(f"one/{name}.parquet").equals(pq.read_table(f"many/{name}.parquet"))
+
+
 @pytest.mark.parametrize(
     ("args", "fragments"),
     [
+        (["run", "default", "--chunk-steps", "0"], ["--chunk-steps", "greater than or equal to 1"]),
         (["run", "no-such-thing"], ["no-such-thing", "built-in scenarios"]),
         (["run", "defualt"], ["did you mean 'default'"]),
         (["validate", "no-such.yaml"], ["no-such.yaml"]),

@@ -194,6 +194,17 @@ def run(
         ),
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    chunk_steps: Annotated[
+        int | None,
+        typer.Option(
+            "--chunk-steps",
+            metavar="N",
+            min=1,
+            help="Time steps per geometry chunk (default: about a million satellite-steps). "
+            "Trades memory for speed; never changes an answer.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Simulate a scenario and write its results folder.
 
@@ -205,7 +216,8 @@ def run(
     from orbitcloud.results.runner import run as _run
 
     def run_scenario(**kw: Any) -> Any:
-        return _run(scenario, out=out, overwrite=overwrite, finalizers=run_finalizers(), **kw)
+        return _run(scenario, out=out, overwrite=overwrite, finalizers=run_finalizers(),
+                    chunk_steps=chunk_steps, **kw)  # fmt: skip
 
     try:
         if quiet or not err_console.is_terminal:

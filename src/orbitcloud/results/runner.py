@@ -353,6 +353,7 @@ def run(
     overwrite: bool = False,
     progress: Callable[[str, float], None] | bool | None = None,
     finalizers: Sequence[Callable[[Path, dict], None]] = (),
+    chunk_steps: int | None = None,
 ) -> Results:
     """Run a scenario and write its results folder.
 
@@ -366,6 +367,8 @@ def run(
     finalizers : callables ``(staging_folder, summary)`` run after the tables are written and
         before ``summary.json`` and the move into place (the report writer is one; results
         cannot import the report layer, which stands above it)
+    chunk_steps : time steps per geometry chunk (default: about 1e6 satellite-steps per chunk);
+        for tuning memory and for testing: it never changes an answer
 
     Returns
     -------
@@ -379,6 +382,10 @@ def run(
     """
     t0 = time.perf_counter()
     sc = load_scenario(scenario)
+    if chunk_steps is not None and (isinstance(chunk_steps, bool) or chunk_steps < 1):
+        raise OrbitcloudInputError(
+            f"must be a whole number of time steps >= 1, not {chunk_steps!r}", "chunk_steps"
+        )
     explicit = out is not None
     target = Path(out) if out is not None else _default_out(sc)
     if explicit:
@@ -395,7 +402,7 @@ def run(
     sink = ParquetSink(staging)
     cb = progress if callable(progress) else None
     try:
-        ctx = simulate(sc, sink, progress=cb)
+        ctx = simulate(sc, sink, progress=cb, chunk_steps=chunk_steps)
         if cb:
             cb("writing tables", 1.0)
         sink.close()
