@@ -153,7 +153,10 @@ class OperationsStage:
     def __init__(self, scenario: Scenario) -> None:
         w = scenario.workloads
         assert w is not None
-        needs_net = w.inference is not None or w.earth_observation is not None or bool(w.training)
+        _check_training_links(scenario)  # before ordering: its message names the fields
+        linked = {c.name for c in scenario.constellations if c.isl.topology != "none"}
+        needs_net = (w.inference is not None or w.earth_observation is not None
+                     or any(j.constellation in linked for j in w.training))  # fmt: skip
         self.requires: tuple[type, ...] = (SpacecraftRecord,) + (
             (NetworkRecord,) if needs_net else ()
         )
@@ -244,7 +247,6 @@ class OperationsStage:
                         f"workloads.earth_observation.constellations.{i}",
                     )
         self._prepare_hardware(sc)
-        self._check_training_links(sc)
         self.usable_parts: list = []
         self.lost = dict.fromkeys(
             ("peak", "eclipse", "heat", "radiation", "failures", "storm"), 0.0
@@ -268,23 +270,6 @@ class OperationsStage:
                 raise OrbitcloudInputError(
                     "Earth observation needs ground stations: ground endpoints of kind gateway",
                     "ground.endpoints",
-                )
-
-    def _check_training_links(self, sc: Scenario) -> None:
-        """A training job that spans satellites needs ISLs between them: refuse it before any
-        work when its constellation has none (it would otherwise run as if linked)."""
-        const_names = [c.name for c in sc.constellations]
-        for j, job in enumerate(self.w.training):
-            ci = const_names.index(job.constellation)
-            per_sat = self.designs[ci].compute.count if self.shell_acc[ci] is not None else 0
-            if job.accelerators > per_sat and sc.constellations[ci].isl.topology == "none":
-                raise OrbitcloudInputError(
-                    f"training job {job.name!r} needs {job.accelerators} accelerators, more than "
-                    f"one satellite of {job.constellation!r} carries ({per_sat}), so its members "
-                    f"must talk over ISLs at {job.collective_gbps:g} Gbit/s, but "
-                    f"constellations.{ci}.isl.topology is none: set it (e.g. nearest-k or mesh) "
-                    "or lower the job's accelerators",
-                    f"workloads.training.{j}.accelerators",
                 )
 
     # ---------------------------------------------------------------------------- hardware
@@ -1174,3 +1159,25 @@ def _r(x: float | None, nd: int = 4) -> float | None:
 
 def _f(x: float | None) -> str:
     return "n/a" if x is None else f"{x:.1f}"
+
+
+def _check_training_links(sc: Scenario) -> None:
+    """A training job that spans satellites needs ISLs between them: refuse it before any work
+    when its constellation has none (it would otherwise run as if linked)."""
+    assert sc.workloads is not None
+    const = {c.name: (i, c) for i, c in enumerate(sc.constellations)}
+    for j, job in enumerate(sc.workloads.training):
+        if job.constellation not in const:
+            continue  # start() names the unknown constellation
+        ci, c = const[job.constellation]
+        d = c.spacecraft.resolve(c.kind)
+        per_sat = d.compute.count if d.compute.accelerator_spec() is not None else 0
+        if job.accelerators > per_sat and c.isl.topology == "none":
+            raise OrbitcloudInputError(
+                f"training job {job.name!r} needs {job.accelerators} accelerators, more than one "
+                f"satellite of {job.constellation!r} carries ({per_sat}), so its members must "
+                f"talk over ISLs at {job.collective_gbps:g} Gbit/s, but "
+                f"constellations.{ci}.isl.topology is none: set it (e.g. nearest-k or mesh) or "
+                "lower the job's accelerators",
+                f"workloads.training.{j}.accelerators",
+            )
