@@ -56,7 +56,7 @@ def test_records_hold_each_type_once_and_for_their_own_steps():
     assert r.find(c.NetworkRecord) is None
     with pytest.raises(RuntimeError, match="twice"):
         r.put(rec)
-    with pytest.raises(RuntimeError, match="steps 5..10"):
+    with pytest.raises(RuntimeError, match=r"steps 5\.\.10"):
         r.put(c.AtmosphereRecord(5, 10, np.zeros((5, 2)), "grid"))
     with pytest.raises(RuntimeError, match="NetworkRecord"):
         r.get(c.NetworkRecord)
