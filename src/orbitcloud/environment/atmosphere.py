@@ -303,7 +303,14 @@ def density_kg_m3(
         t_nodes = np.arange(j0, j1 + 1) * dt_s
         z_nodes = _needed_altitude_nodes(alt_ok)
         grid = _cached_grid(t_nodes, z_nodes, f107, f107a, ap, grid_cache)
-        z_index = np.arange(len(z_nodes), dtype=float)
+        # altitude as a fractional index on the whole ladder (the same float whatever the chunk),
+        # then shifted by a whole number to the kept nodes: an exact subtraction, so a point's
+        # interpolation weight does not depend on which altitude bands this call keeps
+        lad = ALT_LADDER_KM
+        lad_index = np.arange(len(lad), dtype=float)
+        kept = np.full(len(lad), 0, dtype=np.int64)
+        at = np.searchsorted(lad, z_nodes)
+        kept[at] = at - np.arange(len(z_nodes))
         n_sat = lat.shape[1]
         rows = max(1, _BLOCK // max(n_sat, 1))
         tt = np.where(np.isfinite(t), t, t_ok.min())
@@ -317,7 +324,9 @@ def density_kg_m3(
             coords[:, 1] *= 1.0 / DLST_DEG
             np.add(lat[sl], 90.0, out=coords[:, 2])
             coords[:, 2] *= 1.0 / DLAT_DEG
-            coords[:, 3] = np.interp(alt[sl], z_nodes, z_index)
+            zc = np.interp(alt[sl], lad, lad_index)
+            below = np.minimum(zc.astype(np.int64), len(lad) - 1)
+            coords[:, 3] = zc - kept[below]
             if not good[sl].all():
                 bad = ~good[sl]
                 for c in (1, 2, 3):
