@@ -83,7 +83,7 @@ def test_radiation_multipliers_follow_ap_and_storm_windows():
 
 
 def test_radiation_environment_is_zero_where_the_state_is_invalid():
-    unix_s, lat, lon, alt = _track(n_t=3, n_sat=4)
+    _, lat, lon, alt = _track(n_t=3, n_sat=4)
     r = np.zeros((*lat.shape, 3))
     r[..., 0] = 7e6
     valid = np.ones(lat.shape, bool)
