@@ -13,11 +13,25 @@ Timing comes from cumulative curves: a byte captured when the cumulative capture
 L is done when the cumulative "done" curve (downlinked, or processed-and-downlinked in raw-byte
 units) first reaches L (first in, first out), so latency = t_done(L) - t_capture(L). Resolution
 is one time step.
+
+The per-chunk chain is :func:`capture_bytes` (what each imager records), :func:`downlink_bytes`
+(what it can send down in a step), :func:`advance` (the three FIFO queues of both modes, carried
+from chunk to chunk in :class:`Backlog`), and at the end :func:`insight_summary`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 import numpy as np
+
+from orbitcloud.scenario.operations import RegionSpec
+from orbitcloud.workloads.latency import N_BINS, hist_percentiles, latency_bin
+from orbitcloud.workloads.regions import in_region
+
+MODES = ("raw-downlink", "orbital-edge")
+"""The two ways from capture to insight, in the order of the ``eo`` table's rows."""
 
 
 def fifo_drain(
@@ -75,3 +89,192 @@ def fifo_latency(
     done = (j < n_t) & (j >= 0)
     latency = (j[done] - k[done]) * step_s
     return latency.astype(float), inc[k, s][done], float(inc[k, s][~done].sum())
+
+
+def capture_bytes(
+    lat_rad: np.ndarray,
+    lon_rad: np.ndarray,
+    valid: np.ndarray,
+    regions: Sequence[RegionSpec],
+    capture_rate_mbps: float,
+    step_s: float,
+    r_itrf_m: np.ndarray | None = None,
+    sun_itrf_m: np.ndarray | None = None,
+) -> np.ndarray:
+    """Raw bytes each imager records per step: over a target region (and the sunlit ground).
+
+    Parameters
+    ----------
+    lat_rad, lon_rad : (n_t, n) sub-satellite geodetic latitude and longitude [rad]
+    valid : (n_t, n) bool, the satellite has a valid state
+    regions : target regions (a step counts when the sub-satellite point is in any)
+    capture_rate_mbps : sensor rate [Mbit/s]
+    step_s : step [s]
+    r_itrf_m : (n_t, n, 3) positions [m]; with ``sun_itrf_m`` ((n_t, 3) [m]) capture only
+        where the Sun is above the horizon of the ground below (the satellite's local
+        vertical, a spherical Earth); None captures day and night
+
+    Returns
+    -------
+    (n_t, n) bytes captured in each step [B]
+    """
+    over = np.zeros(lat_rad.shape, dtype=bool)
+    for r in regions:
+        over |= in_region(lat_rad, lon_rad, r)
+    if r_itrf_m is not None and sun_itrf_m is not None:
+        up = r_itrf_m / np.maximum(np.linalg.norm(r_itrf_m, axis=-1, keepdims=True), 1.0)
+        sun = sun_itrf_m / np.linalg.norm(sun_itrf_m, axis=-1, keepdims=True)
+        over &= np.einsum("tsk,tk->ts", up, sun) > 0.0  # Sun above the horizon below
+    over &= valid
+    return over * capture_rate_mbps * 1e6 / 8.0 * step_s
+
+
+def downlink_bytes(
+    gsl_ground: np.ndarray,
+    gsl_sat: np.ndarray,
+    gsl_capacity_bps: np.ndarray,
+    station_up: np.ndarray,
+    imager_of_sat: np.ndarray,
+    n_imagers: int,
+    step_s: float,
+    downlink_bps: float | None = None,
+) -> np.ndarray:
+    """Bytes each imager can send down in one step: its best ground link to a station that is up.
+
+    Parameters
+    ----------
+    gsl_ground, gsl_sat, gsl_capacity_bps : (q,) ground links of the step: ground endpoint,
+        satellite and capacity per direction [bit/s]
+    station_up : (n_ground,) bool, the endpoint is a ground station and is up
+    imager_of_sat : (n_sat,) imager index of each satellite (-1: not an imager)
+    n_imagers : imagers
+    step_s : step [s]
+    downlink_bps : fixed downlink rate [bit/s]; None (or 0) takes the link's capacity
+
+    Returns
+    -------
+    (n_imagers,) bytes [B]: one station at a time, the best one in view
+    """
+    m = station_up[gsl_ground] & (imager_of_sat[gsl_sat] >= 0)
+    rate = np.full(int(m.sum()), downlink_bps) if downlink_bps else gsl_capacity_bps[m]
+    best = np.zeros(n_imagers)
+    np.maximum.at(best, imager_of_sat[gsl_sat[m]], rate)
+    return best / 8.0 * step_s
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """Bytes queued on each imager (the state carried from chunk to chunk)."""
+
+    raw_b: np.ndarray
+    """(n,) raw bytes waiting for a ground station (raw-downlink mode) [B]"""
+    unprocessed_b: np.ndarray
+    """(n,) raw bytes waiting for the on-board processor (orbital-edge mode) [B]"""
+    product_b: np.ndarray
+    """(n,) product bytes waiting for a ground station (orbital-edge mode) [B]"""
+
+    @classmethod
+    def empty(cls, n: int) -> Backlog:
+        return cls(np.zeros(n), np.zeros(n), np.zeros(n))
+
+
+@dataclass(frozen=True)
+class EoOutputs:
+    """Per step and imager, in bytes [B]: what each mode completed."""
+
+    captured_b: np.ndarray
+    """(n_t, n) raw bytes captured"""
+    raw_done_b: np.ndarray
+    """(n_t, n) raw bytes downlinked (raw-downlink mode)"""
+    edge_done_b: np.ndarray
+    """(n_t, n) raw bytes whose product was downlinked (orbital-edge mode, raw-byte units)"""
+    product_down_b: np.ndarray
+    """(n_t, n) product bytes downlinked (orbital-edge mode)"""
+
+
+def advance(
+    state: Backlog,
+    captured_b: np.ndarray,
+    downlink_b: np.ndarray,
+    processing_flop_s: np.ndarray,
+    step_s: float,
+    processing_flop_per_byte: float,
+    product_fraction: float,
+) -> tuple[Backlog, EoOutputs]:
+    """Advance both modes' queues over the steps of a chunk.
+
+    Parameters
+    ----------
+    state : the backlogs before the first step
+    captured_b : (n_t, n) raw bytes captured [B] (:func:`capture_bytes`)
+    downlink_b : (n_t, n) bytes the imager can downlink [B] (:func:`downlink_bytes`)
+    processing_flop_s : (n_t, n) FLOP/s the imager delivers to processing (0 when it cannot
+        compute) [FLOP/s]
+    step_s : step [s]
+    processing_flop_per_byte : on-board processing cost [FLOP/B]
+    product_fraction : product bytes per raw byte [1]
+
+    Returns
+    -------
+    the backlogs after the last step, and what each mode completed per step. Raw downlink:
+    one FIFO drained by the ground links. Orbital edge: a FIFO drained by the processor, whose
+    products queue for the ground links (Denby & Lucia, ASPLOS 2020).
+    """
+    raw_done, raw_b = fifo_drain(captured_b, downlink_b, state.raw_b)
+    proc_cap = processing_flop_s * step_s / processing_flop_per_byte
+    processed, unproc_b = fifo_drain(captured_b, proc_cap, state.unprocessed_b)
+    prod_done, prod_b = fifo_drain(processed * product_fraction, downlink_b, state.product_b)
+    out = EoOutputs(captured_b, raw_done, prod_done / product_fraction, prod_done)
+    return Backlog(raw_b, unproc_b, prod_b), out
+
+
+def insight_summary(
+    captured_b: np.ndarray,
+    raw_done_b: np.ndarray,
+    edge_done_b: np.ndarray,
+    product_down_b: np.ndarray,
+    step_s: float,
+    ground_processing_s: float,
+) -> dict[str, dict[str, float | None]]:
+    """Capture-to-insight figures of both modes over the run.
+
+    Parameters
+    ----------
+    captured_b, raw_done_b, edge_done_b, product_down_b : (n_t, n) the run's
+        :class:`EoOutputs` stacked over time [B]
+    step_s : step [s]
+    ground_processing_s : processing on the ground after a raw downlink [s]
+
+    Returns
+    -------
+    per mode (:data:`MODES`): ``captured_gb``, ``downlinked_gb``, ``insight_gb`` (bytes whose
+    insight is ready) [GB], ``pending_gb`` (captured, not done by the end) [GB], and the
+    byte-weighted ``insight_p50_min`` / ``p95`` / ``p99`` [min] (rounded to 1e-4; None when
+    nothing completed). A byte's latency is counted from the start of its capture step to the
+    end of its completion step (+ one step), plus the ground processing of raw bytes.
+    """
+    cum_in = np.cumsum(captured_b, 0)
+    out: dict[str, dict[str, float | None]] = {}
+    for mode, done, down_b, extra in (
+        ("raw-downlink", raw_done_b, raw_done_b, ground_processing_s),
+        ("orbital-edge", edge_done_b, product_down_b, 0.0),
+    ):
+        lat, wgt, pending = fifo_latency(cum_in, np.cumsum(done, 0), step_s)
+        lat = lat + extra + step_s
+        h = np.zeros(N_BINS)
+        np.add.at(h, latency_bin(lat * 1e3), wgt)
+        p50, p95, p99 = hist_percentiles(h)
+        out[mode] = {
+            "captured_gb": float(captured_b.sum() / 1e9),
+            "downlinked_gb": float(down_b.sum() / 1e9),
+            "insight_gb": float(wgt.sum() / 1e9),
+            "pending_gb": pending / 1e9,
+            "insight_p50_min": _round(p50 / 6e4 if p50 else None),
+            "insight_p95_min": _round(p95 / 6e4 if p95 else None),
+            "insight_p99_min": _round(p99 / 6e4 if p99 else None),
+        }
+    return out
+
+
+def _round(x: float | None, nd: int = 4) -> float | None:
+    return None if x is None else round(float(x), nd)

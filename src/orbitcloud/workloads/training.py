@@ -8,6 +8,12 @@ stop (eclipse seen ahead) writes a checkpoint first and loses nothing. Every
 stop it spends ``restart_s`` reloading before it progresses again. Goodput = committed useful
 FLOP / (FLOP at full rate over the whole run).
 
+Which satellites run the job at each step is :func:`allocate`: the members that can compute
+(usable, not throttled), restricted to the largest group joined by ISLs that carry the job's
+collective bandwidth, fastest first until the job's accelerators are covered. :func:`advance`
+chains allocation and :func:`job_steps` over the steps of a chunk, carrying a
+:class:`TrainingState`.
+
 References
 ----------
 Checkpoint/restart accounting after J. W. Young, "A first order approximation to the optimum
@@ -17,9 +23,13 @@ blog, "ML Goodput measurement", 2024) -- the fraction of time a job makes useful
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.sparse import csr_array
+from scipy.sparse.csgraph import connected_components
 
 REASONS = ("running", "eclipse", "heat", "radiation", "unavailable", "restart", "checkpoint")
 """Per-step job states written to ``jobs.parquet``."""
@@ -113,3 +123,291 @@ def job_steps(
         )
         committed[k] = st.committed_flop
     return code, committed
+
+
+# --- allocation: which members run the job at each step ---------------------------------------
+
+
+@dataclass(frozen=True)
+class ClusterParams:
+    """One job on one cluster (constant over the run)."""
+
+    members: np.ndarray
+    """(m,) satellite index of each member of the job's constellation"""
+    n_sat: int
+    """satellites in the run (ISL ends index 0..n_sat-1)"""
+    accelerators_per_sat: np.ndarray
+    """(m,) accelerators each member carries when healthy [1]"""
+    peak_per_accelerator_flop_s: np.ndarray
+    """(m,) peak of one accelerator of each member [FLOP/s]"""
+    accelerators: int
+    """accelerators the job needs [1]"""
+    collective_bps: float
+    """per-link bandwidth the job's collectives need [bit/s]"""
+    model_flops_utilisation: float
+    """useful fraction of peak [1]"""
+    checkpoint_ahead: bool
+    """checkpoint before an eclipse seen ahead (else stop unplanned)"""
+
+    @property
+    def full_rate_flop_s(self) -> float:
+        """Useful FLOP/s of the job on the fastest healthy accelerators [FLOP/s]."""
+        peak = float(self.peak_per_accelerator_flop_s.max(initial=0.0))
+        return self.accelerators * peak * self.model_flops_utilisation
+
+
+@dataclass(frozen=True)
+class ClusterDrivers:
+    """What the members are doing at each step of a chunk, columns = members."""
+
+    usable: np.ndarray
+    """(n_t, m) bool: can compute (healthy, capacity > 0, lit or allowed in eclipse, no fault)"""
+    throttled: np.ndarray
+    """(n_t, m) bool: power or thermal throttling"""
+    healthy: np.ndarray
+    """(n_t, m) bool: valid, not failed, carries accelerators"""
+    lit_ok: np.ndarray
+    """(n_t, m) bool: sunlit, or computing in eclipse is allowed"""
+    storm: np.ndarray
+    """(n_t, m) bool: a storm fault this step"""
+    accelerators_ok: np.ndarray
+    """(n_t, m) int: working accelerators"""
+    capacity: np.ndarray
+    """(n_t, m) delivered fraction of peak compute [1]"""
+    eclipse_soon: np.ndarray
+    """(n_t, m) bool: an eclipse within the look-ahead"""
+    links: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]] | None
+    """per step, the ISLs up: (isl_a, isl_b, isl_capacity_bps), ends are satellite indices
+    (all satellites, members or not); None when the run has no network (members then count as
+    connected)"""
+
+    def steps(self, a: int, b: int) -> ClusterDrivers:
+        """The drivers of steps a..b-1."""
+        return ClusterDrivers(
+            self.usable[a:b], self.throttled[a:b], self.healthy[a:b], self.lit_ok[a:b],
+            self.storm[a:b], self.accelerators_ok[a:b], self.capacity[a:b],
+            self.eclipse_soon[a:b], None if self.links is None else self.links[a:b],
+        )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """Per step of a chunk: whether the job can run, on what, and how fast."""
+
+    available: np.ndarray
+    """(n_t,) bool: enough connected accelerators"""
+    why_not: np.ndarray
+    """(n_t,) int index into REASONS when not available"""
+    rate_flop_s: np.ndarray
+    """(n_t,) useful FLOP/s when running [FLOP/s]"""
+    satellites: np.ndarray
+    """(n_t,) int: members running the job"""
+    fault: np.ndarray
+    """(n_t,) bool: a fault or a lost member interrupts the job"""
+    stop_ahead: np.ndarray
+    """(n_t,) bool: a planned stop follows (checkpoint first)"""
+
+
+@dataclass(frozen=True)
+class MemberMemory:
+    """What allocation remembers from the previous step."""
+
+    accelerators_ok: np.ndarray | None
+    """(m,) working accelerators at the previous step (None before the first step)"""
+    selected: np.ndarray
+    """(m,) bool: members that ran the job at the previous step"""
+    stop_ahead: bool
+    """the previous step planned a stop"""
+
+    @classmethod
+    def start(cls, m: int) -> MemberMemory:
+        return cls(None, np.zeros(m, bool), False)
+
+
+def connected_members(
+    ok: np.ndarray,
+    weight: np.ndarray,
+    pos: np.ndarray,
+    isl_a: np.ndarray,
+    isl_b: np.ndarray,
+    isl_capacity_bps: np.ndarray,
+    need_bps: float,
+) -> np.ndarray:
+    """The members in the heaviest group joined by links that carry ``need_bps``.
+
+    Parameters
+    ----------
+    ok : (m,) bool, members that can take part
+    weight : (m,) weight of each member (its working accelerators)
+    pos : (n_sat,) member index of each satellite (-1: not a member)
+    isl_a, isl_b, isl_capacity_bps : (q,) ISLs up (satellite ends) and capacity [bit/s]
+    need_bps : bandwidth a link must carry [bit/s]
+
+    Returns
+    -------
+    (m,) bool: ``ok`` members of the connected component (among ok members, over links of
+    enough capacity) with the largest total weight (the first such component on ties)
+    """
+    a, b = pos[isl_a], pos[isl_b]
+    m = (a >= 0) & (b >= 0) & (isl_capacity_bps >= need_bps)
+    m &= ok[np.maximum(a, 0)] & ok[np.maximum(b, 0)]
+    g = csr_array((np.ones(int(m.sum())), (a[m], b[m])), shape=(len(ok),) * 2)
+    _, lab = connected_components(g, directed=False)
+    lab = np.where(ok, lab, -1)
+    acc_in = np.bincount(lab[ok], weights=weight[ok]) if ok.any() else np.zeros(1)
+    best = int(np.argmax(acc_in))
+    return ok & (lab == best)
+
+
+def _why_not(d: ClusterDrivers, t: int) -> int:
+    """Why the job cannot run at step t: eclipse (half the healthy members dark), heat, faults."""
+    base = d.healthy[t]
+    if (base & ~d.lit_ok[t]).sum() * 2 >= base.sum() and base.any():
+        return REASONS.index("eclipse")
+    if (d.usable[t] & d.throttled[t]).any():
+        return REASONS.index("heat")
+    if (d.storm[t] | ~d.healthy[t]).any():
+        return REASONS.index("radiation")
+    return REASONS.index("unavailable")
+
+
+def allocate(
+    memory: MemberMemory, d: ClusterDrivers, p: ClusterParams
+) -> tuple[MemberMemory, Allocation]:
+    """Choose the members that run a job at each step of a chunk, and the job's rate.
+
+    Members that can compute and are not throttled, in the heaviest group joined by ISLs of
+    at least ``collective_bps``, fastest (highest capacity) first until ``accelerators`` are
+    covered. The job runs at the pace of its slowest member: rate = accelerators x min peak
+    per accelerator x slowest capacity x MFU. A member that lost an accelerator, or a member
+    used at the previous step that can no longer compute (unless it went dark after a planned
+    stop), is a fault: synchronous training loses its step.
+
+    Parameters
+    ----------
+    memory : the previous step's members (:meth:`MemberMemory.start` for the first chunk)
+    d : the members' state per step
+    p : the job and its cluster
+
+    Returns
+    -------
+    the memory after the last step, and the allocation per step
+    """
+    n_t, m = d.usable.shape
+    avail = np.zeros(n_t, bool)
+    why = np.zeros(n_t, np.int64)
+    rate = np.zeros(n_t)
+    nsat = np.zeros(n_t, np.int64)
+    fault = np.zeros(n_t, bool)
+    stop_ahead = np.zeros(n_t, bool)
+    prev_ok, prev_sel, stop_prev = memory.accelerators_ok, memory.selected, memory.stop_ahead
+    pos = np.full(p.n_sat, -1)
+    pos[p.members] = np.arange(m)
+    for t in range(n_t):  # sequential over time (a fault depends on the previous step)
+        ok = d.usable[t] & ~d.throttled[t]
+        acc_t = d.accelerators_ok[t]
+        comp_ok = ok
+        if d.links is not None and ok.sum() > 1:
+            isl_a, isl_b, isl_cap = d.links[t]
+            comp_ok = connected_members(ok, acc_t, pos, isl_a, isl_b, isl_cap, p.collective_bps)
+        if int(acc_t[comp_ok].sum()) >= p.accelerators:
+            avail[t] = True
+            sel = np.flatnonzero(comp_ok)
+            sel = sel[np.argsort(-d.capacity[t][sel], kind="stable")]
+            csum = np.cumsum(acc_t[sel])
+            sel = sel[: int(np.searchsorted(csum, p.accelerators)) + 1]
+            nsat[t] = len(sel)
+            slow = float(d.capacity[t][sel].min() * p.accelerators_per_sat[sel[0]] /
+                         max(acc_t[sel[0]], 1))  # fmt: skip
+            rate[t] = (
+                p.accelerators
+                * float(p.peak_per_accelerator_flop_s[sel].min())
+                * slow
+                * p.model_flops_utilisation
+            )
+            stop_ahead[t] = p.checkpoint_ahead and bool(d.eclipse_soon[t][sel].any())
+            if prev_ok is not None:
+                fault[t] = bool((acc_t[sel] < prev_ok[sel]).any())
+            # a member used at the previous step that can no longer compute (a fault, heat)
+            # interrupts the job: synchronous training loses its step
+            lost_member = prev_sel & ~ok & ~(~d.lit_ok[t] & stop_prev)
+            fault[t] |= bool(lost_member.any())
+            prev_sel = np.zeros(m, bool)
+            prev_sel[sel] = True
+            stop_prev = bool(stop_ahead[t])
+        else:
+            prev_sel = np.zeros(m, bool)
+            why[t] = _why_not(d, t)
+        prev_ok = acc_t.copy()
+    return MemberMemory(prev_ok, prev_sel, stop_prev), Allocation(
+        avail, why, rate, nsat, fault, stop_ahead
+    )
+
+
+# --- one job over a chunk ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrainingState:
+    """One job's state between chunks: its progress and the members it ran on."""
+
+    job: JobState
+    memory: MemberMemory
+
+    @classmethod
+    def start(cls, m: int) -> TrainingState:
+        return cls(JobState(), MemberMemory.start(m))
+
+
+@dataclass(frozen=True)
+class JobSchedule:
+    """A job's checkpoint and restart rules [s]."""
+
+    checkpoint_interval_s: float
+    checkpoint_cost_s: float
+    restart_s: float
+
+
+@dataclass(frozen=True)
+class TrainingOutputs:
+    """Per step of a chunk (the ``jobs`` table)."""
+
+    state: np.ndarray
+    """(n_t,) index into REASONS"""
+    satellites: np.ndarray
+    """(n_t,) members running the job"""
+    rate_flop_s: np.ndarray
+    """(n_t,) useful FLOP/s when running [FLOP/s]"""
+    committed_flop: np.ndarray
+    """(n_t,) committed FLOP at the end of the step (cumulative) [FLOP]"""
+
+
+def advance(
+    state: TrainingState,
+    drivers: ClusterDrivers,
+    cluster: ClusterParams,
+    schedule: JobSchedule,
+    step_s: float,
+) -> tuple[TrainingState, TrainingOutputs]:
+    """Advance one job over the steps of a chunk: allocation, then checkpoint/restart accounting.
+
+    Parameters
+    ----------
+    state : the job's state before the first step (not changed)
+    drivers : the members' state per step
+    cluster : the job and its cluster
+    schedule : checkpoint and restart rules
+    step_s : step [s]
+
+    Returns
+    -------
+    the state after the last step, and the ``jobs`` rows of the chunk. Committed work never
+    exceeds rate x running time (:func:`job_steps`).
+    """
+    memory, al = allocate(state.memory, drivers, cluster)
+    job = copy.deepcopy(state.job)
+    code, committed = job_steps(job, al.available, al.why_not, al.rate_flop_s, al.stop_ahead,
+                                al.fault, step_s, schedule.checkpoint_interval_s,
+                                schedule.checkpoint_cost_s, schedule.restart_s)  # fmt: skip
+    return TrainingState(job, memory), TrainingOutputs(code, al.satellites, al.rate_flop_s,
+                                                       committed)  # fmt: skip

@@ -1,0 +1,297 @@
+"""Inference service of one system (orbital or terrestrial), one step at a time.
+
+A system carries its queues from step to step (:class:`ServiceState`). At each step
+(:func:`advance`):
+
+1. placement: the policy places the demand groups; a placement on a server that cannot
+   compute is rejected (``policy_error``) and reported; groups are admitted within each
+   class's wait limit (:func:`.queueing.admit_capacity`), filling progressively -- round r of
+   ``rounds`` admits waits up to max_wait x 10^-(rounds-1-r), so load spreads over servers
+   before any queue grows long -- and what is left after the last round is dropped
+   (``capacity``); groups with no server are dropped (``no_server``);
+2. latency: time to first token = network RTT + queue wait at admission + prefill, into a
+   log histogram per (region, period, class) (:mod:`orbitcloud.workloads.latency`);
+3. service: each server clears ``dt`` of work by class priority (:func:`.queueing.serve_step`);
+   queues on a server that cannot compute are dropped as ``stranded``;
+4. energy: idle power of the servers the system pays for, plus dynamic power while busy.
+
+Every request is counted once: requests = admitted + dropped at the step it arrives, and over
+the run requests = served + queued at the end + dropped + stranded.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from orbitcloud.scheduling.policies import Policy, StepView
+from orbitcloud.scheduling.queueing import admit_capacity, class_wait_s, serve_step, split_admitted
+from orbitcloud.workloads.latency import N_BINS, latency_bin
+
+DROP_REASONS = ("no_server", "capacity", "policy_error")
+"""Why an arriving request was dropped (``stranded`` requests were admitted first)."""
+
+N_PERIODS = 3
+"""Outage periods (before, during, after)."""
+
+MAX_POLICY_ERRORS = 5
+"""Policy errors described in full (the rest are counted)."""
+
+
+@dataclass
+class ServiceState:
+    """One system's queues and accumulators (the state carried from step to step)."""
+
+    queue: np.ndarray
+    """(n_server, n_class) int64 requests queued"""
+    hist: np.ndarray
+    """(n_region, n_period, n_class, N_BINS) int64 time-to-first-token histogram"""
+    counts: np.ndarray
+    """(n_region, n_period, n_class, 4) int64: requests, admitted, dropped, SLO violations"""
+    served: int = 0
+    stranded: int = 0
+    dropped: dict[str, int] = field(default_factory=lambda: dict.fromkeys(DROP_REASONS, 0))
+    tokens: float = 0.0
+    busy_s: float = 0.0
+    """accelerator-busy server-seconds [s]"""
+    usable_s: float = 0.0
+    """server-seconds the system could compute [s]"""
+    e_dynamic_j: float = 0.0
+    e_idle_j: float = 0.0
+    user_tps_sum: float = 0.0
+    """sum over admitted requests of the decode rate each user sees [1/s]"""
+    policy_errors_first: list[str] = field(default_factory=list)
+
+    @classmethod
+    def empty(cls, n_server: int, n_class: int, n_region: int) -> ServiceState:
+        return cls(
+            np.zeros((n_server, n_class), dtype=np.int64),
+            np.zeros((n_region, N_PERIODS, n_class, N_BINS), dtype=np.int64),
+            np.zeros((n_region, N_PERIODS, n_class, 4), dtype=np.int64),
+        )
+
+
+@dataclass(frozen=True)
+class ServiceParams:
+    """The classes, regions and servers of a system (constant over the run)."""
+
+    step_s: float
+    priority: np.ndarray
+    """(n_class,) lower is served first"""
+    max_wait_s: np.ndarray
+    """(n_class,) longest admitted queue wait [s]"""
+    slo_s: np.ndarray
+    """(n_class,) time-to-first-token objective [s]"""
+    output_tokens: np.ndarray
+    """(n_class,) output tokens per request"""
+    rounds: int
+    """placement rounds per step"""
+    region_of_cell: np.ndarray
+    """(n_cell,) region index of each user cell"""
+    n_region: int
+    n_sat: int
+    dc_names: Sequence[str]
+    idle_w: np.ndarray
+    """(n_server,) idle power (data centres with PUE) [W]"""
+    max_w: np.ndarray
+    """(n_server,) full power [W]"""
+    counted: np.ndarray
+    """(n_server,) 1.0 where the system pays for the server's time and energy"""
+
+
+@dataclass(frozen=True)
+class ServiceStep:
+    """The drivers of one step (shared by both systems)."""
+
+    k: int
+    """step index"""
+    period: int
+    """outage period (index into before, during, after)"""
+    view: StepView
+    """network and satellites this step; ``wait_s``/``full`` are set per system"""
+    cell: np.ndarray
+    """(g,) user cell of each demand group"""
+    cls: np.ndarray
+    """(g,) class of each group"""
+    count: np.ndarray
+    """(g,) int64 requests in each group"""
+    work_s: np.ndarray
+    """(n_server, n_class) server-seconds per request [s]"""
+    prefill_s: np.ndarray
+    """(n_server, n_class) [s]"""
+    user_tokens_per_s: np.ndarray
+    """(n_server, n_class) [1/s]"""
+    server_ok: np.ndarray
+    """(n_server,) bool, the server can compute"""
+
+
+@dataclass(frozen=True)
+class StepRow:
+    """Per (region, class), flattened region-major: the step's ``requests`` table figures."""
+
+    requests: np.ndarray
+    admitted: np.ndarray
+    dropped: np.ndarray
+    latency_sum_ms: np.ndarray
+    """sum over admitted requests of time to first token [ms]"""
+    slo_violations: np.ndarray
+
+
+@dataclass
+class _Admitted:
+    """The admitted pieces of a step: (cell, class, count, server, rtt) per piece."""
+
+    cell: list[np.ndarray] = field(default_factory=list)
+    cls: list[np.ndarray] = field(default_factory=list)
+    n: list[np.ndarray] = field(default_factory=list)
+    server: list[np.ndarray] = field(default_factory=list)
+    rtt: list[np.ndarray] = field(default_factory=list)
+
+    def arrays(self) -> tuple[np.ndarray, ...]:
+        if not self.n:
+            z = np.zeros(0, dtype=np.int64)
+            return z, z, z, z, np.zeros(0)
+        return tuple(np.concatenate(x) for x in (self.cell, self.cls, self.n, self.server,
+                                                 self.rtt))  # fmt: skip
+
+
+def advance(
+    state: ServiceState, steps: Sequence[ServiceStep], policy: Policy, params: ServiceParams
+) -> tuple[ServiceState, list[StepRow]]:
+    """Run a system over steps: placement, admission, latency, service and energy.
+
+    Parameters
+    ----------
+    state : the system's state before the first step (not changed)
+    steps : the drivers of each step, in time order
+    policy : the system's placement policy
+    params : the system's classes, regions and servers
+
+    Returns
+    -------
+    the state after the last step, and one :class:`StepRow` per step
+    """
+    st = copy.deepcopy(state)
+    rows = [_step(st, s, policy, params) for s in steps]
+    return st, rows
+
+
+def _step(st: ServiceState, s: ServiceStep, policy: Policy, p: ServiceParams) -> StepRow:
+    arr, wait, pieces, dropped = _place(st, s, policy, p)
+    pc, pk, pn, ps, pr = pieces.arrays()
+    lat_s = pr + wait[ps, pk] + s.prefill_s[ps, pk]
+    lat_ms = lat_s * 1e3
+    viol = lat_s > p.slo_s[pk]
+    reg_p = p.region_of_cell[pc]
+    _add_at(st.hist, (reg_p, s.period, pk, latency_bin(lat_ms)), pn)
+    reg_g = p.region_of_cell[s.cell]
+    dsum = dropped.sum(axis=1)
+    _add_at(st.counts, (reg_g, s.period, s.cls, 0), s.count)
+    _add_at(st.counts, (reg_g, s.period, s.cls, 2), dsum)
+    _add_at(st.counts, (reg_p, s.period, pk, 1), pn)
+    _add_at(st.counts, (reg_p, s.period, pk, 3), pn * viol)
+    for j, key in enumerate(DROP_REASONS):
+        st.dropped[key] += int(dropped[:, j].sum())
+    st.user_tps_sum += float((pn * s.user_tokens_per_s[ps, pk]).sum())
+    _serve(st, s, arr, p)
+    n_c = len(p.priority)
+    key_g = reg_g * n_c + s.cls
+    key_p = reg_p * n_c + pk
+    size = p.n_region * n_c
+    return StepRow(
+        np.bincount(key_g, weights=s.count, minlength=size),
+        np.bincount(key_p, weights=pn, minlength=size),
+        np.bincount(key_g, weights=dsum, minlength=size),
+        np.bincount(key_p, weights=pn * lat_ms, minlength=size),
+        np.bincount(key_p, weights=pn * viol, minlength=size),
+    )
+
+
+def _add_at(a: np.ndarray, index: Any, values: np.ndarray) -> None:
+    """``a[index] += values``, repeated indices accumulating (``np.add.at``)."""
+    np.add.at(a, index, values)
+
+
+def _place(
+    st: ServiceState, s: ServiceStep, policy: Policy, p: ServiceParams
+) -> tuple[np.ndarray, np.ndarray, _Admitted, np.ndarray]:
+    """Placement rounds; returns (arrivals per server and class, wait at admission, the
+    admitted pieces, dropped per group and reason)."""
+    arr = np.zeros(st.queue.shape, dtype=np.int64)
+    work, prio, dt = s.work_s, p.priority, p.step_s
+    view = dataclasses.replace(s.view, _cache=None)
+    view.wait_s = wait = class_wait_s(st.queue, arr, work, prio, dt)
+    ladder = [p.max_wait_s * 10.0 ** -(p.rounds - 1 - r) for r in range(p.rounds)]
+    room = admit_capacity(st.queue, arr, work, prio, ladder[0], dt)
+    view.full = room <= 0
+    remaining = s.count.copy()
+    pieces = _Admitted()
+    dropped = np.zeros((len(s.count), 3), dtype=np.int64)  # no_server, capacity, policy_error
+    for r in range(p.rounds):
+        idx = np.flatnonzero(remaining > 0)
+        if len(idx) == 0:
+            break
+        pl = policy.place(view, s.cell[idx], s.cls[idx])
+        srv = np.asarray(pl.server, dtype=np.int64)
+        rtt = np.asarray(pl.rtt_s, dtype=float)
+        bad = (srv >= 0) & ~s.server_ok[np.clip(srv, 0, len(s.server_ok) - 1)]
+        bad |= srv >= len(s.server_ok)
+        if bad.any():
+            dropped[idx[bad], 2] += remaining[idx[bad]]
+            remaining[idx[bad]] = 0
+            _note_policy_error(st, s, policy, p, int(srv[bad][0]), int(s.count[idx[bad]].sum()))
+        none = (srv < 0) & ~bad
+        dropped[idx[none], 0] += remaining[idx[none]]
+        remaining[idx[none]] = 0
+        go = (srv >= 0) & ~bad
+        if not go.any():
+            break
+        gi = idx[go]
+        adm, _ = split_admitted(remaining[gi], srv[go], s.cls[gi], room, len(prio))
+        keep = adm > 0
+        for lst, x in zip((pieces.cell, pieces.cls, pieces.n, pieces.server, pieces.rtt),
+                          (s.cell[gi], s.cls[gi], adm, srv[go], rtt[go]), strict=True):  # fmt: skip
+            lst.append(x[keep])
+        np.add.at(arr, (srv[go][keep], s.cls[gi][keep]), adm[keep])
+        remaining[gi] -= adm
+        wait = class_wait_s(st.queue, arr, work, prio, dt)
+        room = admit_capacity(st.queue, arr, work, prio, ladder[min(r + 1, p.rounds - 1)], dt)
+        view.wait_s = wait
+        view.full = room <= 0
+        view._cache = None
+    dropped[:, 1] += remaining  # still unplaced after the last round: no capacity
+    return arr, wait, pieces, dropped
+
+
+def _note_policy_error(
+    st: ServiceState, s: ServiceStep, policy: Policy, p: ServiceParams, server: int, n: int
+) -> None:
+    if len(st.policy_errors_first) >= MAX_POLICY_ERRORS:
+        return
+    kind = "satellite" if server < p.n_sat else "data centre"
+    name = server if server < p.n_sat else p.dc_names[min(server - p.n_sat, len(p.dc_names) - 1)]
+    st.policy_errors_first.append(
+        f"step {s.k}: policy {policy.name!r} placed {n} requests on {kind} {name}, "
+        "which cannot compute (failed, eclipsed or down)"
+    )
+
+
+def _serve(st: ServiceState, s: ServiceStep, arr: np.ndarray, p: ServiceParams) -> None:
+    """Queue the step's arrivals, serve by priority, strand what is on dead servers, energy."""
+    st.queue += arr
+    served, busy = serve_step(st.queue, s.work_s, s.server_ok, p.step_s, p.priority)
+    st.served += int(served.sum())
+    st.tokens += float((served * p.output_tokens[None, :]).sum())
+    stranded = st.queue[~s.server_ok]
+    st.stranded += int(stranded.sum())
+    st.queue[~s.server_ok] = 0
+    st.busy_s += float(busy[: p.n_sat].sum() + busy[p.n_sat :].sum())
+    on = s.server_ok.astype(float) * p.counted
+    st.usable_s += float(on.sum() * p.step_s)
+    st.e_idle_j += float((p.idle_w * on).sum() * p.step_s)
+    st.e_dynamic_j += float(((p.max_w - p.idle_w) * busy * on).sum())
