@@ -9,6 +9,7 @@ satellites (and over the steps of a chunk for the fixed +Grid).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -17,6 +18,7 @@ from scipy.spatial import cKDTree
 
 from orbitcloud.astro.constants import R_EARTH_M
 from orbitcloud.astro.elements import SatelliteSet
+from orbitcloud.astro.ephemeris import EphemerisChunk
 from orbitcloud.network.geometry import segment_min_radius_m
 from orbitcloud.network.ground import (
     PYEPHEM_SCALE,
@@ -440,6 +442,42 @@ class NetworkModel:
             rf.losses_db,
             rf.max_spectral_efficiency,
         )
+
+    def chunk_snapshots(
+        self, chunk: EphemerisChunk, step_s: float, rng_for: Callable[[str], np.random.Generator]
+    ) -> list[Snapshot]:
+        """One snapshot per step of a geometry chunk, in time order.
+
+        Fixed (+Grid) ISLs for the whole chunk at once, then per step the dynamic ISLs (which
+        carry the links held at the previous step), the weather and the ground links.
+
+        Parameters
+        ----------
+        chunk : positions (``r_itrf`` [m]), validity, altitude [m] and Earth rotation of
+            steps ``k0 .. k1-1``
+        step_s : the run's step [s] (weather periods)
+        rng_for : the run's random streams by purpose (weather draws)
+        """
+        r, valid = chunk.r_itrf, chunk.valid
+        s_edges, s_rng, s_ok = self.static_isl(r, valid)
+        s_cap = self.isl_capacity_bps(s_edges, s_rng) if len(s_edges) else s_rng
+        with np.errstate(all="ignore"):
+            alt_max = np.nanmax(np.where(valid, chunk.alt_m, np.nan), axis=1)
+        snaps: list[Snapshot] = []
+        for t in range(chunk.n_time):
+            ok = s_ok[t]
+            d_edges, d_rng = self.dynamic_isl(r[t], valid[t])
+            edges = np.concatenate([s_edges[ok], d_edges])
+            rng = np.concatenate([s_rng[t][ok], d_rng])
+            cap = np.concatenate([s_cap[t][ok], self.isl_capacity_bps(d_edges, d_rng)])
+            gsl = None
+            if self.ground is not None:
+                up = self.weather_up(chunk.k0 + t, step_s, rng_for)
+                sites = self.site_positions(chunk.gmst_rad[t], chunk.jd[t], chunk.fr[t])
+                am = float(alt_max[t]) if np.isfinite(alt_max[t]) else 0.0
+                gsl = self.gsl(r[t], am, sites, up)
+            snaps.append(self.snapshot(edges, rng, cap, gsl))
+        return snaps
 
     def snapshot(
         self, isl_edges: np.ndarray, isl_rng: np.ndarray, isl_cap: np.ndarray, gsl: tuple | None
