@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 from importlib import resources
 from pathlib import Path
 
@@ -183,3 +184,25 @@ def test_progress_reaches_one():
     run_memory(small(), progress=lambda label, frac: seen.append(frac), chunk_steps=5)
     assert seen[-1] == pytest.approx(1.0)
     assert seen == sorted(seen)
+
+
+def test_satellites_columns_do_not_depend_on_the_hash_seed():
+    """Extra columns (the cluster's disk offsets) came out in set order, which changes with
+    PYTHONHASHSEED; a run must write the same table in every process."""
+    import subprocess
+    import sys
+
+    code = (
+        "from orbitcloud.engine.context import MemorySink\n"
+        "from orbitcloud.engine.run import simulate\n"
+        "from orbitcloud.scenario import load_scenario_text\n"
+        f"sc = load_scenario_text({SMALL % 1!r})\n"
+        "sink = MemorySink(); simulate(sc, sink)\n"
+        "print(sink.table('satellites').column_names)\n"
+    )
+    outs = {
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                       env={**os.environ, "PYTHONHASHSEED": seed}).stdout
+        for seed in ("0", "1", "2", "3")
+    }  # fmt: skip
+    assert len(outs) == 1, outs

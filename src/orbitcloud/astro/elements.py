@@ -48,7 +48,9 @@ class SatelliteSet:
 
     @staticmethod
     def concat(parts: list[SatelliteSet]) -> SatelliteSet:
-        keys = set().union(*(p.extra for p in parts)) if parts else set()
+        # first-seen order (a set's order changes with PYTHONHASHSEED, and so would the
+        # satellites table's column order)
+        keys = list(dict.fromkeys(k for p in parts for k in p.extra))
         extra = {}
         for k in keys:
             extra[k] = np.concatenate([p.extra.get(k, np.full(len(p), np.nan)) for p in parts])

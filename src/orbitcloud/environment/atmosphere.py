@@ -325,7 +325,7 @@ def density_kg_m3(
             np.add(lat[sl], 90.0, out=coords[:, 2])
             coords[:, 2] *= 1.0 / DLAT_DEG
             zc = np.interp(alt[sl], lad, lad_index)
-            below = np.minimum(zc.astype(np.int64), len(lad) - 1)
+            below = np.clip(np.nan_to_num(zc), 0, len(lad) - 1).astype(np.int64)
             coords[:, 3] = zc - kept[below]
             if not good[sl].all():
                 bad = ~good[sl]
