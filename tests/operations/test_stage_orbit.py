@@ -79,21 +79,13 @@ def test_tables_and_kpis(run):
 
 
 def test_chunking_and_determinism(run):
+    """Tables bit for bit whatever the chunking (sums are added step by step, approaches are
+    carried over chunk edges), and the same run twice gives the same answers."""
     ctx, sink = run
-    _, sink2 = _run(chunk_steps=7)
-    for name in ("conjunctions", "orbit_keeping"):
-        a = sink.table(name)
-        b = sink2.table(name)
-        assert a.num_rows == b.num_rows, name
-        for col in a.column_names:
-            x, y = (
-                a.column(col).to_numpy(zero_copy_only=False),
-                b.column(col).to_numpy(zero_copy_only=False),
-            )
-            if x.dtype.kind == "f":
-                np.testing.assert_allclose(x, y, rtol=1e-6, atol=1e-9, err_msg=f"{name}.{col}")
-            else:
-                assert (x == y).all(), f"{name}.{col}"
+    ctx2, sink2 = _run(chunk_steps=7)
+    for name in ("conjunctions", "orbit_keeping", "formation"):
+        assert sink.table(name).equals(sink2.table(name)), name
+    assert ctx2.kpis == ctx.kpis
     ctx3, sink3 = _run()
     assert sink3.table("conjunctions").equals(sink.table("conjunctions"))
     assert ctx3.kpis == ctx.kpis
@@ -182,9 +174,84 @@ orbit_ops: {{conjunctions: {{enabled: false}}}}
         ch = compute_chunk(SatrecArray(build_satellites(sc).satrecs), grid, 0, grid.n)
         beta = beta_angle_rad(ch.r_teme, ch.v_teme, ch.sun_teme).mean()
         body = _spacecraft_body(sc.constellations[0].spacecraft, "sso")
-        expected = body["fixed_area_m2"] + 12.0 * 2.0 / np.pi * np.cos(beta)
+        assert body is not None
+        expected = body.fixed_area_m2 + 12.0 * 2.0 / np.pi * np.cos(beta)
         # the co-rotating atmosphere tilts v_rel out of the orbit plane by up to omega r / v
         # (0.066 rad here), which adds up to that fraction of the array area
         assert abs(area - expected) < 12.0 * 7.29e-5 * 7.03e6 / 7.5e3
         out[ltan] = area
     assert out[6.0] < out[12.0] - 5.0
+
+
+ENVIRONMENT = """
+name: orbit-density
+seed: 1
+time: {start: "2024-05-10T00:00:00Z", duration_h: 3, step_s: 60}
+environment: {f107: 150, f107a: 150, ap: 15%s}
+constellations:
+  - name: low
+    walker: {planes: 2, sats_per_plane: 3, altitude_km: 450, inclination_deg: 53}
+  - name: high
+    walker: {planes: 1, sats_per_plane: 3, altitude_km: 600, inclination_deg: 97}
+    spacecraft: {preset: jetson-edge}
+orbit_ops: {conjunctions: {enabled: false}}
+outputs: {positions: false}
+"""
+STORM = ', storms: [{start: "2024-05-10T01:00:00Z", end: "2024-05-10T02:00:00Z", ap: 300}]'
+
+
+def _density_run(text: str):
+    from orbitcloud.engine.contract import AtmosphereRecord
+
+    rho = []
+
+    def observe(records):
+        if AtmosphereRecord in records:
+            rho.append(records.get(AtmosphereRecord).density_kg_m3)
+
+    sink = MemorySink()
+    ctx = simulate(load_scenario_text(text), sink, observe=observe)
+    return ctx, sink.table("orbit_keeping"), np.concatenate(rho)
+
+
+def test_density_and_stationkeeping_do_not_depend_on_the_spacecraft_models():
+    """One density for every model (the environment stage's): turning the spacecraft models
+    off on every constellation changes neither the drag density nor the station keeping."""
+    on_ctx, on, rho_on = _density_run(ENVIRONMENT % "")
+    off_text = (ENVIRONMENT % "").replace("    spacecraft: {preset: jetson-edge}\n", "")
+    off_text = off_text.replace(
+        "inclination_deg: 53}\n", "inclination_deg: 53}\n    spacecraft: {enabled: false}\n"
+    )
+    off_text = off_text.replace(
+        "inclination_deg: 97}\n",
+        "inclination_deg: 97}\n    spacecraft: {preset: jetson-edge, enabled: false}\n",
+    )
+    off_ctx, off, rho_off = _density_run(off_text)
+    assert "spacecraft" in on_ctx.summary
+    assert "spacecraft" not in off_ctx.summary  # the models really were off
+    np.testing.assert_array_equal(rho_on, rho_off)
+    assert on.equals(off)
+    for key in ("stationkeeping_dv_m_s_per_year", "lifetime_without_propellant_years_min"):
+        assert on_ctx.kpis[key] == off_ctx.kpis[key]
+
+
+def test_a_storm_with_ap_raises_density_and_stationkeeping():
+    """NRLMSIS with the storm's Ap inside its window: denser air there, the same outside, so a
+    higher mean density and more drag-makeup delta-v for every satellite."""
+    quiet_ctx, quiet, rho_q = _density_run(ENVIRONMENT % "")
+    storm_ctx, storm, rho_s = _density_run(ENVIRONMENT % STORM)
+    inside = np.zeros(len(rho_q), dtype=bool)
+    inside[60:120] = True  # 01:00 .. 01:59 at 60 s steps
+    assert np.all(rho_s[inside] > rho_q[inside])
+    np.testing.assert_array_equal(rho_s[~inside], rho_q[~inside])
+    col = lambda t, c: t.column(c).to_numpy()  # noqa: E731
+    assert np.all(col(storm, "mean_density_kg_m3") > col(quiet, "mean_density_kg_m3"))
+    dv_q, dv_s = (
+        col(quiet, "stationkeeping_dv_m_s_per_year"),
+        col(storm, "stationkeeping_dv_m_s_per_year"),
+    )
+    assert np.all(dv_s > dv_q)
+    assert (
+        storm_ctx.kpis["stationkeeping_dv_m_s_per_year"]
+        > quiet_ctx.kpis["stationkeeping_dv_m_s_per_year"]
+    )

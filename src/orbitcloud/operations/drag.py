@@ -5,6 +5,10 @@ Pure array functions in SI units. Density comes from :mod:`orbitcloud.environmen
 
 Glossary: ``rho`` mass density [kg/m^3], ``a`` semi-major axis [m], ``bc`` ballistic coefficient
 [kg/m^2], ``v_rel`` speed relative to the co-rotating atmosphere [m/s].
+
+Attitude codes (:data:`ATTITUDE_CODES`): how a satellite's solar array faces the flow, for
+:func:`drag_area_m2`. ``0`` no attitude-dependent array, ``1`` sun-tracking, ``2`` single-axis,
+``3`` body-fixed zenith-facing, ``4`` body-fixed facing the orbit normal.
 """
 
 from __future__ import annotations
@@ -14,13 +18,114 @@ import numpy as np
 from orbitcloud.astro.constants import MU_EARTH_M3_S2, OMEGA_EARTH_RAD_S, R_EARTH_M
 
 __all__ = [
+    "ATTITUDE_CODES",
+    "NO_ARRAY",
+    "ORBIT_NORMAL",
+    "SINGLE_AXIS",
+    "SUN_TRACKING",
+    "ZENITH",
+    "attitude_code",
     "ballistic_coefficient_kg_m2",
     "decay_rate_circular_m_s",
     "drag_acceleration_m_s2",
+    "drag_area_m2",
     "lifetime_circular_s",
     "semi_major_axis_constant_density_m",
     "velocity_relative_atmosphere_m_s",
 ]
+
+NO_ARRAY, SUN_TRACKING, SINGLE_AXIS, ZENITH, ORBIT_NORMAL = 0, 1, 2, 3, 4
+ATTITUDE_CODES = {
+    "sun_tracking": SUN_TRACKING,
+    "single_axis": SINGLE_AXIS,
+    "zenith": ZENITH,
+    "orbit_normal": ORBIT_NORMAL,
+}
+"""Attitude code of each way an array can face the flow (module docstring)."""
+
+
+def attitude_code(pointing: str, body_normal: str) -> int:
+    """Attitude code (module docstring) of a solar array's pointing.
+
+    Parameters
+    ----------
+    pointing : ``sun_tracking``, ``single_axis`` or ``body_fixed`` (``solar_array.pointing``)
+    body_normal : normal of a body-fixed array (``solar_array.body_normal``): ``zenith``, or
+        one of the orbit-normal variants (``orbit_normal``, ``anti_orbit_normal``,
+        ``orbit_normal_sunward``), which all present |h . v| to the flow
+
+    Returns
+    -------
+    code [-]; raises KeyError for an unknown pointing
+    """
+    if pointing == "body_fixed":
+        return ZENITH if body_normal == "zenith" else ORBIT_NORMAL
+    return {"sun_tracking": SUN_TRACKING, "single_axis": SINGLE_AXIS}[pointing]
+
+
+def drag_area_m2(
+    area_fixed_m2: np.ndarray,
+    area_array_m2: np.ndarray,
+    attitude: np.ndarray,
+    r_m: np.ndarray,
+    v_m_s: np.ndarray,
+    sun_m: np.ndarray,
+    v_rel_m_s: np.ndarray | None = None,
+) -> np.ndarray:
+    """Area in the flow of a body plus a flat solar array, A = A_fixed + A_array |n . v_rel_hat|.
+
+    The array normal n follows the array's pointing: sun-tracking, n = the Sun's direction s;
+    single-axis (the array turns about the orbit normal), n = s projected on the orbit plane;
+    body-fixed zenith, n = r_hat; body-fixed orbit-normal, n = h_hat = (r x v) / |r x v|. A
+    dawn-dusk orbit flies a sun-tracking array edge-on; a single-axis array meets the flow at
+    |cos| of the in-plane angle between the Sun and the velocity.
+
+    Parameters
+    ----------
+    area_fixed_m2 : (n_sat,) area of the body whatever the attitude [m^2]
+    area_array_m2 : (n_sat,) solar array area [m^2] (0: no attitude-dependent part)
+    attitude : (n_sat,) attitude code (module docstring; 0 adds nothing)
+    r_m, v_m_s : (n_t, n_sat, 3) inertial (TEME) position [m] and velocity [m/s]
+    sun_m : (n_t, 3) Sun position in the same frame [m] (only its direction is used)
+    v_rel_m_s : (n_t, n_sat, 3) velocity relative to the atmosphere [m/s]; default
+        :func:`velocity_relative_atmosphere_m_s` of ``r_m``, ``v_m_s``
+
+    Returns
+    -------
+    (n_t, n_sat) area in the flow [m^2]; the array term is 0 where a state is invalid (NaN)
+
+    References
+    ----------
+    Vallado (2013), sec. 8.6.2 (drag acts on the area normal to the relative velocity); the
+    projection of a flat plate of normal n is A |n . v_rel_hat|. docs/models-orbit.md ("Mass
+    and area in the flow") and the sun-tracking check against the beta angle in
+    tests/operations/test_stage_orbit.py.
+    """
+    vrel = velocity_relative_atmosphere_m_s(r_m, v_m_s) if v_rel_m_s is None else v_rel_m_s
+    speed = np.linalg.norm(vrel, axis=-1)
+    n_t, n = speed.shape
+    out = np.broadcast_to(area_fixed_m2, (n_t, n)).copy()
+    if not np.any(area_array_m2 > 0):
+        return out
+    m = np.asarray(attitude)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        vhat = vrel / speed[..., None]
+        sun = sun_m / np.linalg.norm(sun_m, axis=-1, keepdims=True)
+        h = np.cross(r_m, v_m_s)
+        h /= np.linalg.norm(h, axis=-1, keepdims=True)
+        f = np.zeros((n_t, n))
+        if np.any(m == SUN_TRACKING):
+            f = np.where(m == SUN_TRACKING, np.abs(np.einsum("ti,tni->tn", sun, vhat)), f)
+        if np.any(m == SINGLE_AXIS):
+            sp = sun[:, None, :] - np.sum(sun[:, None, :] * h, -1, keepdims=True) * h
+            sp /= np.linalg.norm(sp, axis=-1, keepdims=True)
+            f = np.where(m == SINGLE_AXIS, np.abs(np.sum(sp * vhat, -1)), f)
+        if np.any(m == ZENITH):
+            rh = r_m / np.linalg.norm(r_m, axis=-1, keepdims=True)
+            f = np.where(m == ZENITH, np.abs(np.sum(rh * vhat, -1)), f)
+        if np.any(m == ORBIT_NORMAL):
+            f = np.where(m == ORBIT_NORMAL, np.abs(np.sum(h * vhat, -1)), f)
+    return out + area_array_m2 * np.nan_to_num(f)
 
 
 def ballistic_coefficient_kg_m2(
