@@ -98,3 +98,16 @@ def test_stages_declare_their_look_ahead():
     sc = scenario_from_dict(shortened(path), base_dir=path.parent)
     ops = next(s for s in build_stages(sc) if s.name == "operations")
     assert ops.halo_steps * sc.time.step_s >= sc.scheduling.eclipse_lookahead_s
+
+
+def test_two_training_jobs_write_the_same_rows_at_any_chunk_size():
+    """With several jobs, the jobs table is written time-major, not job after job per chunk."""
+    path = builtin_path("orbital-training")
+    doc = shortened(path, steps=30)
+    first = doc["workloads"]["training"][0]
+    doc["workloads"]["training"].append({**first, "name": "small-finetune", "accelerators": 64})
+    ref, _, _ = run_tables(doc, path.parent, None)
+    for c in (1, 7):
+        tables, _, _ = run_tables(doc, path.parent, c)
+        assert tables["jobs"].equals(ref["jobs"]), c
+    assert ref["jobs"].num_rows == 2 * 30

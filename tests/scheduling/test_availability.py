@@ -63,13 +63,6 @@ def test_fractions_sum_to_at_most_one_without_partly_dead_satellites(seed):
     assert sum(frac.values()) <= 1.0 + 1e-9
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known: a satellite with some dead accelerators that is also in eclipse (or hit by a "
-    "storm fault) counts its dead share under radiation *and* its whole peak under eclipse "
-    "(storm); the fix -- weigh eclipse and storm by 1 - dead share -- changes the "
-    "compute_lost KPIs, so it is the lead's call",
-)
 def test_fractions_sum_to_at_most_one_with_partly_dead_satellites_in_eclipse():
     # one satellite, half its accelerators dead, in eclipse the whole time
     one = np.ones((4, 1), bool)

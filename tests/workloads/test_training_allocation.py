@@ -137,13 +137,6 @@ def test_a_member_lost_mid_job_is_a_fault():
     assert al.fault.tolist() == [False, True]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known: the rate takes the lowest capacity of the selected members but converts it "
-    "to a per-accelerator speed with the *first* member's working accelerators, so a throttled "
-    "member with all accelerators next to an unthrottled one with a dead accelerator runs the "
-    "job faster than its slowest accelerator (kept: changing it changes the jobs table)",
-)
 def test_rate_is_paced_by_the_slowest_accelerator():
     # member 0: 3 of 4 accelerators at full speed (capacity 0.75); member 1: 4 of 4 throttled
     # to 60 % (capacity 0.6). Slowest accelerator: 0.6 of peak.

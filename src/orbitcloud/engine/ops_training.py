@@ -2,7 +2,8 @@
 
 Orchestration only: hands each job's member columns of the spacecraft record, the geometry's
 eclipse look-ahead and the network's ISL arrays to :func:`orbitcloud.workloads.training.advance`
-and writes the ``jobs`` table (per chunk, job after job) and the goodput at the end.
+and writes the ``jobs`` table (time-major: every job's row of a step together) and the goodput
+at the end.
 """
 
 from __future__ import annotations
@@ -99,7 +100,9 @@ class TrainingOps:
             cols["nsat"].append(out.satellites.astype(np.int32))
             cols["rate"].append(out.rate_flop_s / 1e15)
             cols["comm"].append(out.committed_flop / 1e18)
-        c = {k: np.concatenate(v) for k, v in cols.items()}
+        # time-major (each step's jobs together), so the rows do not depend on the chunk size
+        order = np.lexsort((np.concatenate(cols["job"]), np.concatenate(cols["t"])))
+        c = {k: np.concatenate(v)[order] for k, v in cols.items()}
         return pa.table({
             "time": pa.array(c["t"], type=pa.timestamp("ms", tz="UTC")),
             "job": pa.DictionaryArray.from_arrays(pa.array(c["job"]),

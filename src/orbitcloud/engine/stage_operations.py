@@ -85,7 +85,13 @@ class OperationsStage:
     def __init__(self, scenario: Scenario) -> None:
         w = scenario.workloads
         assert w is not None
-        needs_net = w.inference is not None or w.earth_observation is not None or bool(w.training)
+        # before the stages are ordered: these messages name the fields to set
+        _check_constellations(scenario)
+        designs = [c.spacecraft.resolve(c.kind) for c in scenario.constellations]
+        check_training_links(scenario, shell_hardware(designs))
+        linked = {c.name for c in scenario.constellations if c.isl.topology != "none"}
+        needs_net = (w.inference is not None or w.earth_observation is not None
+                     or any(j.constellation in linked for j in w.training))  # fmt: skip
         self.requires: tuple[type, ...] = (SpacecraftRecord,) + (
             (NetworkRecord,) if needs_net else ()
         )
@@ -114,12 +120,10 @@ class OperationsStage:
         kinds = ground.kind if ground is not None else np.array([], dtype=object)
         gateways = np.flatnonzero(kinds == "gateway")
         self.events = EventsOps(ctx, ground, gateways, len(ctx.sats))
-        _check_constellations(sc)
         designs = [c.spacecraft.resolve(c.kind) for c in sc.constellations]
         hw = shell_hardware(designs)
         self.sat_n_acc = hw.accelerators[shell]
         self.has_acc = self.sat_n_acc > 0
-        check_training_links(sc, hw)
         self.lost = dict.fromkeys(("peak", *av.LOST_CAUSES), 0.0)
         self.inference = None
         if w.inference is not None:

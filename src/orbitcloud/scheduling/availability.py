@@ -82,9 +82,10 @@ def compute_lost_flop(
 
     Returns
     -------
-    ``peak`` and one entry per :data:`LOST_CAUSES` [FLOP]. Each cause lies in [0, peak]. The
-    causes overlap where accelerators are dead *and* the satellite is in eclipse or has a
-    storm fault (both count), so their sum can exceed the peak there.
+    ``peak`` and one entry per :data:`LOST_CAUSES` [FLOP]. Each cause lies in [0, peak] and
+    they do not overlap: dead accelerators count under radiation, and eclipse, storm faults and
+    heat take only the share of the peak that was still alive, so the causes sum to at most
+    the peak.
     """
     peak = np.asarray(peak_flop_s, dtype=float)[None, :] * step_s
     acc_ok = np.asarray(accelerators_ok, dtype=float)
@@ -97,8 +98,8 @@ def compute_lost_flop(
         "peak": float((peak * on).sum()),
         "failures": float((peak * (on & event_failed)).sum()),
         "radiation": float((peak * rad_frac).sum()),
-        "storm": float((peak * (storm & healthy)).sum()),
-        "eclipse": float((peak * (healthy & ~lit_ok & ~storm)).sum()),
+        "storm": float((peak * (storm & healthy) * (1.0 - rad_frac)).sum()),
+        "eclipse": float((peak * (healthy & ~lit_ok & ~storm) * (1.0 - rad_frac)).sum()),
         "heat": float((peak * heat * np.clip(1.0 - capacity - rad_frac, 0.0, 1.0)).sum()),
     }
 

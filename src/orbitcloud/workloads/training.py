@@ -317,8 +317,10 @@ def allocate(
             csum = np.cumsum(acc_t[sel])
             sel = sel[: int(np.searchsorted(csum, p.accelerators)) + 1]
             nsat[t] = len(sel)
-            slow = float(d.capacity[t][sel].min() * p.accelerators_per_sat[sel[0]] /
-                         max(acc_t[sel[0]], 1))  # fmt: skip
+            # each member's speed per working accelerator (capacity counts dead ones as 0):
+            # synchronous training runs at its slowest accelerator
+            per_acc = d.capacity[t][sel] * p.accelerators_per_sat[sel] / np.maximum(acc_t[sel], 1)
+            slow = float(per_acc.min())
             rate[t] = (
                 p.accelerators
                 * float(p.peak_per_accelerator_flop_s[sel].min())
