@@ -230,3 +230,27 @@ def test_rerun_of_written_scenario_gives_identical_tables(name, tmp_path):
     second = orbitcloud.run(tmp_path / "A" / "scenario.yaml", out=tmp_path / "B")
     assert second.summary["scenario_hash"] == first.summary["scenario_hash"]
     assert_same_results(tmp_path / "A", tmp_path / "B")
+
+
+def test_disabling_the_models_keeps_the_default_preset(tmp_path):
+    """``spacecraft: {enabled: false}`` switches the models off; it is not a design override,
+    so the hardware (drag body, mass) stays the constellation's default preset, and the
+    switch survives the resolved dump."""
+    text = PRESET_WITH_OVERRIDES.replace(
+        "    cluster: {altitude_km: 650, count: 3, spacing_m: 200}",
+        "    cluster: {altitude_km: 650, count: 3, spacing_m: 200}\n"
+        "    spacecraft: {enabled: false}",
+    )
+    sc = load_scenario_text(text)
+    c = sc.constellations[2]
+    default = load_scenario_text(PRESET_WITH_OVERRIDES).constellations[2]
+    off, on = (
+        c.spacecraft.resolve(c.kind).model_dump(),
+        default.spacecraft.resolve(c.kind).model_dump(),
+    )
+    assert off.pop("enabled") is False
+    assert on.pop("enabled") is True
+    assert off == on
+    again = reload(dump_yaml(resolved_dict(sc)), tmp_path)
+    assert again.constellations[2].spacecraft.enabled is False
+    assert designs(again) == designs(sc)

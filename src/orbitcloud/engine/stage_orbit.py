@@ -38,13 +38,8 @@ _TS = pa.timestamp("ms", tz="UTC")
 
 def _spacecraft_body(spacecraft: Any, kind: str | None) -> body.CraftGeometry | None:
     """Mass and drag geometry of a constellation's spacecraft design (preset plus overrides),
-    with the spacecraft stage's own mass budget; None if the design cannot be resolved.
-    ``enabled`` switches the spacecraft models, not the hardware: it is not an override."""
+    with the spacecraft stage's own mass budget; None if the design cannot be resolved."""
     try:
-        if "enabled" in spacecraft.model_fields_set:
-            data = spacecraft.model_dump(exclude_unset=True)
-            data.pop("enabled")
-            spacecraft = type(spacecraft).model_validate(data)
         d = spacecraft.resolve(kind)
         arr, rad = d.solar_array, d.radiator
         return body.craft_geometry(spacecraft.preset_name(kind) or "custom",

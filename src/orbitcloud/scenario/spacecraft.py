@@ -209,7 +209,9 @@ class SpacecraftSpec(Model):
         return self
 
     def overrides(self) -> dict[str, Any]:
-        """The fields the scenario set explicitly (nested), without ``preset``.
+        """The design fields the scenario set explicitly (nested), without ``preset`` and
+        ``enabled`` (a switch for the models, not hardware: ``enabled: false`` alone keeps the
+        constellation's default preset).
 
         "Set" is pydantic's ``model_fields_set``, which a dump does not carry: a full
         ``model_dump()`` validated again marks every field as set (shared/PITFALLS.md). So never
@@ -218,6 +220,7 @@ class SpacecraftSpec(Model):
         """
         out = self.model_dump(exclude_unset=True)
         out.pop("preset", None)
+        out.pop("enabled", None)  # switches the models on or off; not part of the design
         return out
 
     def preset_name(self, kind: str | None = None) -> str | None:
@@ -242,6 +245,7 @@ class SpacecraftSpec(Model):
             base = copy.deepcopy({k: v for k, v in SATELLITES[name].items() if k != "description"})
         merged = _deep_merge(base, self.overrides())
         merged["preset"] = None
+        merged["enabled"] = self.enabled
         return SpacecraftSpec.model_validate(merged)
 
     def resolved(self, kind: str | None = None) -> SpacecraftSpec:
