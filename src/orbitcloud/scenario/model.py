@@ -63,7 +63,10 @@ class TimeSpec(Model):
 
     @property
     def duration_total_s(self) -> float:
-        return self.duration_s if self.duration_s is not None else float(self.duration_h) * 3600.0
+        if self.duration_s is not None:
+            return self.duration_s
+        assert self.duration_h is not None  # the validator requires exactly one of the two
+        return float(self.duration_h) * 3600.0
 
     @property
     def start_dt(self) -> datetime:
