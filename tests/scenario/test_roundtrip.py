@@ -13,13 +13,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pyarrow.parquet as pq
 import pytest
 
-import orbitcloud
 from orbitcloud.scenario import OrbitcloudInputError, Scenario, builtin_names, load_scenario
 from orbitcloud.scenario import presets as presets_mod
-from orbitcloud.scenario.loader import builtin_path, load_scenario_text
+from orbitcloud.scenario.loader import load_scenario_text
 from orbitcloud.scenario.model import resolved_dict
 from orbitcloud.scenario.spacecraft import SpacecraftSpec
 from orbitcloud.scenario.yamlio import dump_yaml, load_yaml_file
@@ -191,45 +189,8 @@ def test_an_override_equal_to_the_class_default_still_overrides_the_preset(tmp_p
     assert again.scenario_hash() == b.scenario_hash()
 
 
-# --- a re-run of a results folder's scenario.yaml gives identical tables -----------------------
-
-
-def short_builtin(name: str, steps: int = 3) -> dict[str, Any]:
-    """A built-in scenario's document cut to ``steps`` time steps, with per-step satellite state
-    (the table a lost preset shows in) and no HTML report (not a table; keeps the test fast)."""
-    doc, _ = load_yaml_file(builtin_path(name))
-    t = doc["time"]
-    t.pop("duration_h", None)
-    t["duration_s"] = (steps - 1) * t["step_s"]
-    doc.setdefault("outputs", {}).update(report=False, sat_state=True)
-    return doc
-
-
-def assert_same_results(a: Path, b: Path) -> None:
-    """Two results folders hold the same tables (column by column), scenario and KPIs."""
-    tables_a = sorted(p.name for p in a.glob("*.parquet"))
-    assert tables_a == sorted(p.name for p in b.glob("*.parquet"))
-    assert tables_a
-    for name in tables_a:
-        ta, tb = pq.read_table(a / name), pq.read_table(b / name)
-        assert ta.column_names == tb.column_names, name
-        for col in ta.column_names:
-            assert ta[col].equals(tb[col]), f"{name}: column {col} differs"
-        assert ta.equals(tb), name
-    assert (a / "scenario.yaml").read_bytes() == (b / "scenario.yaml").read_bytes()
-    sa = json.loads((a / "summary.json").read_text("utf-8"))
-    sb = json.loads((b / "summary.json").read_text("utf-8"))
-    assert sa["scenario_hash"] == sb["scenario_hash"]
-    assert sa["tables"] == sb["tables"]
-    assert sa["kpis"] == sb["kpis"]
-
-
-@pytest.mark.parametrize("name", ["default", "remote-inference", "orbital-training"])
-def test_rerun_of_written_scenario_gives_identical_tables(name, tmp_path):
-    first = orbitcloud.run(short_builtin(name), out=tmp_path / "A")
-    second = orbitcloud.run(tmp_path / "A" / "scenario.yaml", out=tmp_path / "B")
-    assert second.summary["scenario_hash"] == first.summary["scenario_hash"]
-    assert_same_results(tmp_path / "A", tmp_path / "B")
+# The re-run of a results folder's scenario.yaml (identical tables) is tested for every built-in
+# and example in tests/results/test_reproducible.py.
 
 
 def test_disabling_the_models_keeps_the_default_preset(tmp_path):

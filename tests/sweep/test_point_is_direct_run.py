@@ -1,4 +1,6 @@
-"""A sweep point with no overrides is exactly the direct run of its base scenario.
+"""Sweep points carry their own resolved design (the one-point sweep with no overrides giving
+the direct run's tables is tested for every built-in and example in
+tests/results/test_reproducible.py).
 
 It was not: a point's scenario travelled to its worker as a plain ``model_dump``, re-validated
 there with every field "set", so every spacecraft preset was overridden by the defaults (a
@@ -9,18 +11,11 @@ with the same hash. The point runs in-process here (``run_point`` is the Dask ta
 from __future__ import annotations
 
 import copy
-import json
 from pathlib import Path
 from typing import Any
 
-import pyarrow.parquet as pq
-import pytest
-
-import orbitcloud
 from orbitcloud.scenario.loader import builtin_path, load_scenario
-from orbitcloud.scenario.model import resolved_dict
 from orbitcloud.scenario.yamlio import load_yaml_file
-from orbitcloud.sweep.runner import PointTask, run_point
 from orbitcloud.sweep.spec import plan_sweep
 
 
@@ -37,40 +32,6 @@ def short_builtin(name: str, steps: int = 3) -> dict[str, Any]:
 
 def designs(sc) -> list[dict[str, Any]]:
     return [c.spacecraft.resolve(c.kind).model_dump() for c in sc.constellations]
-
-
-@pytest.mark.parametrize("name", ["default", "remote-inference", "orbital-training"])
-def test_one_point_sweep_without_overrides_is_the_direct_run(name, tmp_path):
-    doc = short_builtin(name)
-    # a sweep needs a parameter: one that restates the base's own seed changes nothing
-    plan = plan_sweep(
-        {"base": copy.deepcopy(doc), "parameters": {"seed": [doc.get("seed", 0)]}},
-        sweep_dir=tmp_path,
-    )
-    (point,) = plan.points
-    direct_sc = load_scenario(copy.deepcopy(doc))
-    assert point.hash == direct_sc.scenario_hash()
-    assert point.scenario == resolved_dict(direct_sc)
-    assert designs(load_scenario(copy.deepcopy(point.scenario))) == designs(direct_sc)
-
-    direct = orbitcloud.run(copy.deepcopy(doc), out=tmp_path / "direct")
-    result = run_point(PointTask(point.hash, str(tmp_path / "point"), point.scenario))
-    assert result["computed"]
-    assert result["hash"] == direct.summary["scenario_hash"] == point.hash
-
-    a, b = tmp_path / "direct", tmp_path / "point"
-    tables = sorted(p.name for p in a.glob("*.parquet"))
-    assert tables
-    assert tables == sorted(p.name for p in b.glob("*.parquet"))
-    for t in tables:
-        ta, tb = pq.read_table(a / t), pq.read_table(b / t)
-        assert ta.column_names == tb.column_names, t
-        for col in ta.column_names:
-            assert ta[col].equals(tb[col]), f"{t}: column {col} differs"
-    assert (a / "scenario.yaml").read_bytes() == (b / "scenario.yaml").read_bytes()
-    sa = json.loads((a / "summary.json").read_text("utf-8"))
-    sb = json.loads((b / "summary.json").read_text("utf-8"))
-    assert sa["kpis"] == sb["kpis"]
 
 
 def test_a_swept_preset_takes_effect(tmp_path: Path):
