@@ -76,6 +76,8 @@ def assert_same_folders(a: Path, b: Path) -> None:
     sb = json.loads((b / "summary.json").read_text("utf-8"))
     for key in ("scenario_hash", "tables", "kpis", "warnings"):
         assert sa[key] == sb[key], key
+    designs = [(s.get("spacecraft") or {}).get("designs") for s in (sa, sb)]
+    assert designs[0] == designs[1]
 
 
 @pytest.mark.parametrize("path", _sources())

@@ -44,25 +44,13 @@ from orbitcloud.engine.contract import (
     SpacecraftRecord,
     SpacecraftTotals,
 )
+from orbitcloud.scenario.spacecraft import SpacecraftSpec
 from orbitcloud.spacecraft import drivers as drv
 from orbitcloud.spacecraft import simulate
-from orbitcloud.spacecraft.checks import check_design
+from orbitcloud.spacecraft.checks import WARNING_TEXT, check_design
 from orbitcloud.spacecraft.design import FleetParams, mass_budget_kg
 from orbitcloud.spacecraft.throughput import FleetThroughput
 from orbitcloud.spacecraft.totals import FleetTotals, SatelliteSummary, satellite_summary
-
-_DESIGN_WARNINGS = {
-    "radiator_too_small": "radiator too small -- at full compute in full sun the accelerators "
-    "settle at {c.hot_case_accelerator_temp_k:.0f} K, above the {c.temp_limit_k:.0f} K limit; "
-    "they will throttle. Needed: {c.radiator_area_needed_m2:.2f} m2 (have "
-    "{c.radiator_area_m2:g} m2) or a larger conductance",
-    "array_too_small": "the solar array gives at most {c.array_bol_max_w:.0f} W, less than the "
-    "{c.bus_power_w:.0f} W bus load: the battery will drain",
-    "battery_too_small": "battery too small for eclipse -- a {eclipse_min:.1f} min eclipse "
-    "(beta = 0 at {alt_km:.0f} km) needs {bus_wh:.0f} Wh for the bus alone, the battery gives "
-    "{usable_wh:.0f} Wh",
-}
-"""Warning texts of :attr:`DesignCheck.findings`."""
 
 _SUMMARY_INTS = {"accelerators": np.int16, "accelerators_failed": np.int16,
                  "silent_errors": np.int32, "job_restarts": np.int32}  # fmt: skip
@@ -119,7 +107,7 @@ class SpacecraftStage:
             chk = check_design(d, alt, self.env.earth_ir_w_m2, self.env.albedo)
             name = c.spacecraft.preset_name(c.kind) or "custom"
             for finding in chk.findings:
-                text = _DESIGN_WARNINGS[finding].format(
+                text = WARNING_TEXT[finding].format(
                     c=chk, eclipse_min=chk.max_eclipse_s / 60, alt_km=alt / 1000,
                     bus_wh=chk.eclipse_bus_j / 3600, usable_wh=chk.battery_usable_j / 3600,
                 )  # fmt: skip
@@ -127,7 +115,7 @@ class SpacecraftStage:
             acc, spec = d.compute.accelerator, d.compute.accelerator_spec()
             self.design_summary.append({
                 "constellation": c.name, "preset": name,
-                "default_preset": c.spacecraft.preset is None and not c.spacecraft.overrides(),
+                "default_preset": _is_default_design(d, c.kind),
                 "mass_kg": self.mass[i], "accelerators": chk.accelerators,
                 "accelerator": acc if isinstance(acc, str) else ("custom" if spec else None),
                 **chk.summary_figures(), "shielding_mm_al": d.shielding_mm_al,
@@ -295,3 +283,10 @@ def _sat_state_columns(
         "curtailed_w": out.curtailed_w.astype(f32), "silent_errors": out.silent_errors,
         "job_restarts": out.job_restarts,
     }  # fmt: skip
+
+
+def _is_default_design(design: SpacecraftSpec, kind: str) -> bool:
+    """Whether a resolved design is the constellation kind's default preset, unchanged (also
+    when a results folder's scenario.yaml spells every value out)."""
+    default = SpacecraftSpec().resolve(kind)
+    return design.model_dump(exclude={"enabled"}) == default.model_dump(exclude={"enabled"})

@@ -145,3 +145,18 @@ def check_design(
         eclipse_bus_j=bus * ecl_s,
         battery_usable_j=d.battery.capacity_wh * 3600.0 * d.battery.discharge_efficiency,
     )  # fmt: skip
+
+
+WARNING_TEXT = {
+    "radiator_too_small": "radiator too small -- at full compute in full sun the accelerators "
+    "settle at {c.hot_case_accelerator_temp_k:.0f} K, above the {c.temp_limit_k:.0f} K limit; "
+    "they will throttle. Needed: {c.radiator_area_needed_m2:.2f} m2 (have "
+    "{c.radiator_area_m2:g} m2) or a larger conductance",
+    "array_too_small": "the solar array gives at most {c.array_bol_max_w:.0f} W, less than the "
+    "{c.bus_power_w:.0f} W bus load: the battery will drain",
+    "battery_too_small": "battery too small for eclipse -- a {eclipse_min:.1f} min eclipse "
+    "(beta = 0 at {alt_km:.0f} km) needs {bus_wh:.0f} Wh for the bus alone, the battery gives "
+    "{usable_wh:.0f} Wh",
+}
+"""Warning text of each :attr:`DesignCheck.findings` entry, formatted with the check as ``c``
+and ``eclipse_min``, ``alt_km``, ``bus_wh``, ``usable_wh``."""
