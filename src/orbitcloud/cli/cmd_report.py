@@ -8,39 +8,86 @@ from __future__ import annotations
 
 import contextlib
 import webbrowser
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from orbitcloud.scenario.errors import OrbitcloudInputError
 
-console = Console()
-err_console = Console(stderr=True)
+console = Console(soft_wrap=True)
 
 FolderArg = Annotated[Path, typer.Argument(help="A results folder written by `orbitcloud run`.")]
 
+T = TypeVar("T")
 
-def _fail(msg: str) -> None:
-    err_console.print(f"[bold red]error:[/] {msg}", highlight=False, markup=True, soft_wrap=True)
+
+def _fail(msg: str) -> NoReturn:
+    """``error: <msg>`` on stderr, verbatim (a ``[`` in a folder name is not markup) and on one
+    line; exit status 2."""
+    from orbitcloud.cli.main import print_error  # not at the top: main imports this module
+
+    print_error(msg)
     raise typer.Exit(2)
 
 
+def _wrote(p: Path) -> None:
+    size = p.stat().st_size / 1e6
+    console.print(Text.assemble("wrote ", (str(p), "bold"), f" ({size:.1f} MB)"))
+
+
 def _check_folder(folder: Path) -> Path:
+    """The folder if it is a complete, undamaged results folder; else one ``error:`` line.
+
+    Every table's footer and declared columns, ``summary.json`` and ``scenario.yaml`` are
+    checked before any report work (:meth:`Results.check`), so a damaged folder is named with
+    the file and what is wrong, never a library traceback halfway through.
+    """
+    from orbitcloud.results.reader import SUMMARY, Results
+
     if not folder.is_dir():
         _fail(str(OrbitcloudInputError("no such results folder", folder)))
-    if not any(folder.glob("*.parquet")) or not (folder / "summary.json").is_file():
-        _fail(
-            str(
-                OrbitcloudInputError(
-                    "not a complete orbitcloud results folder (needs summary.json and "
-                    "Parquet tables)",
-                    folder,
-                )
+    try:
+        if not (folder / SUMMARY).is_file():
+            raise OrbitcloudInputError(
+                f"not a complete orbitcloud results folder (no {SUMMARY}, or it is not a "
+                "regular file)",
+                folder,
             )
-        )
+        res = Results(folder).check()
+        if not res.tables:
+            raise OrbitcloudInputError(
+                "not a complete orbitcloud results folder (no table: needs summary.json and "
+                "Parquet tables)",
+                folder,
+            )
+    except OrbitcloudInputError as exc:
+        _fail(str(exc))
+    except OSError as exc:
+        _fail(f"cannot read the results folder {folder} ({exc.strerror or exc})")
     return folder
+
+
+def _reading(folder: Path, what: str, job: Callable[[], T]) -> T:
+    """``job()``, with a damaged table or an unwritable folder as one ``error:`` line."""
+    import pyarrow as pa
+
+    try:
+        return job()
+    except OrbitcloudInputError as exc:
+        _fail(str(exc))
+    except pa.ArrowException as exc:  # a table whose footer reads but whose data does not
+        _fail(f"a table of {folder} cannot be read ({exc}); rerun the scenario to write it again")
+    except OSError as exc:
+        if exc.filename is not None and Path(exc.filename).suffix == ".parquet":
+            _fail(f"cannot read {exc.filename} ({exc.strerror or exc}); rerun the scenario")
+        _fail(
+            f"cannot write {what} into {folder} ({exc.strerror or exc}); a read-only folder? "
+            "copy it somewhere writable"
+        )
 
 
 def report(
@@ -55,12 +102,11 @@ def report(
     folder = _check_folder(results_dir)
     if czml:
         try:
-            p = write_czml(folder)
+            p = _reading(folder, "report.czml", lambda: write_czml(folder))
         except ValueError as exc:
             _fail(str(exc))
-        console.print(f"wrote [bold]{p}[/] ({p.stat().st_size / 1e6:.1f} MB)", highlight=False)
-    p = write_report(folder)
-    console.print(f"wrote [bold]{p}[/] ({p.stat().st_size / 1e6:.1f} MB)", highlight=False)
+        _wrote(p)
+    _wrote(_reading(folder, "report.html", lambda: write_report(folder)))
 
 
 def view(
@@ -77,17 +123,17 @@ def view(
 
     folder = _check_folder(results_dir)
     if not (folder / "report.html").is_file():
-        write_report(folder)
-        console.print(f"wrote {folder / 'report.html'}", highlight=False)
+        _wrote(_reading(folder, "report.html", lambda: write_report(folder)))
     try:
         server = ReportServer(folder, port)
     except OSError as exc:
         _fail(f"cannot listen on 127.0.0.1:{port} ({exc.strerror}); try --port 0 for any free port")
     console.print(
-        f"Serving [bold]{server.folder}[/] at [bold]{server.url}[/] (127.0.0.1 only); "
-        "Ctrl-C to stop.",
-        highlight=False,
-    )
+        Text.assemble(
+            "Serving ", (str(server.folder), "bold"), " at ", (server.url, "bold"),
+            " (127.0.0.1 only); Ctrl-C to stop.",
+        )
+    )  # fmt: skip
     if open_browser:
         with contextlib.suppress(webbrowser.Error):  # no browser here: the URL is printed
             webbrowser.open(server.url)

@@ -12,6 +12,7 @@ heavy imports inside the command function so that ``orbitcloud --help`` stays fa
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import pkgutil
 import sys
@@ -35,9 +36,22 @@ console = Console(soft_wrap=True)
 err_console = Console(stderr=True, soft_wrap=True)
 
 
+_CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F)} | {
+    0x0A: "\\n",
+    0x0D: "\\r",
+    0x09: "\\t",
+}
+
+
+def one_line(text: str) -> str:
+    """``text`` with control characters (a newline in a folder name) as escapes: one line."""
+    return text.translate(_CONTROL)
+
+
 def print_error(message: str, hint: str | None = None) -> None:
-    """``error: <message>`` on stderr, printed verbatim (no rich markup, no wrapping)."""
-    err_console.print(Text.assemble(("error:", "bold red"), " ", message))
+    """``error: <message>`` on stderr, printed verbatim (no rich markup, no wrapping), on one
+    line (control characters, e.g. a newline in a file name, are shown escaped)."""
+    err_console.print(Text.assemble(("error:", "bold red"), " ", one_line(message)))
     if hint:
         err_console.print(Text(hint, style="dim"))
 
@@ -52,6 +66,21 @@ _UsageError: Any = _base_named(typer.BadParameter, "UsageError")
 _ClickException: Any = _base_named(typer.BadParameter, "ClickException")
 
 
+def _tolerant_streams() -> None:
+    """Let stdout and stderr print any text, whatever their encoding.
+
+    An ASCII-only terminal (``LANG=C``, ``PYTHONIOENCODING=ascii``) cannot encode a scenario
+    named ``Ω``, and a folder name with bytes that are not UTF-8 reaches Python as lone
+    surrogates that no encoding takes: both would end a command in ``UnicodeEncodeError``.
+    Characters the stream cannot encode are printed as backslash escapes instead (``\u03a9``).
+    """
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            with contextlib.suppress(Exception):  # a replaced stream that cannot: leave it
+                reconfigure(errors="backslashreplace")
+
+
 class OrbitcloudGroup(TyperGroup):
     """The command group: ``error: ...`` and status 2 for usage errors, help when bare."""
 
@@ -63,6 +92,7 @@ class OrbitcloudGroup(TyperGroup):
         standalone_mode: bool = True,
         **extra: Any,
     ) -> Any:
+        _tolerant_streams()
         argv = list(sys.argv[1:] if args is None else args)
         if not argv:
             argv = ["--help"]  # a bare `orbitcloud` shows what it can do
@@ -154,13 +184,13 @@ def _fmt(v: Any) -> str:
 
 def print_kpis(kpis: dict[str, Any], title: str = "Key figures") -> None:
     """The headline numbers of a run as a two-column table (units are in the names)."""
-    t = Table(title=title, show_header=True, header_style="bold")
+    t = Table(title=Text(title), show_header=True, header_style="bold")
     t.add_column("KPI")
     t.add_column("value", justify="right")
     for k, v in kpis.items():
         if isinstance(v, dict | list):
             continue
-        t.add_row(k, _fmt(v))
+        t.add_row(Text(str(k)), Text(_fmt(v)))  # text, not markup: a name may hold "[/]"
     console.print(t)
 
 
@@ -272,18 +302,19 @@ def validate(scenario: ScenarioArg) -> None:
         ctx = check(sc)
     except OrbitcloudInputError as exc:
         _fail(exc)
-    t = Table(show_header=True, header_style="bold", title=f"scenario {sc.name!r} is valid")
+    t = Table(show_header=True, header_style="bold", title=Text(f"scenario {sc.name!r} is valid"))
     t.add_column("constellation")
     t.add_column("source")
     t.add_column("satellites", justify="right")
     for i, c in enumerate(sc.constellations):
-        t.add_row(c.name, c.kind, f"{int((ctx.sats.shell == i).sum()):,}")
+        t.add_row(Text(c.name), Text(c.kind), f"{int((ctx.sats.shell == i).sum()):,}")
     console.print(t)
     tm = sc.time
     console.print(
-        f"{len(ctx.sats):,} satellites, {tm.n_steps:,} time steps of {tm.step_s:g} s from "
-        f"{tm.start} ({tm.duration_total_s / 3600:g} h)",
-        highlight=False,
+        Text(
+            f"{len(ctx.sats):,} satellites, {tm.n_steps:,} time steps of {tm.step_s:g} s from "
+            f"{tm.start} ({tm.duration_total_s / 3600:g} h)"
+        )
     )
 
 

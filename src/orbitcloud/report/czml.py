@@ -30,6 +30,7 @@ from czml3.properties import Clock, Color, Label, Point, Position
 from czml3.types import TimeInterval
 
 from orbitcloud.report.columns import iso_utc, to_float, to_ms
+from orbitcloud.report.render import write_text_atomic
 from orbitcloud.results.reader import Results
 
 MAX_SAMPLES = 1_000_000
@@ -161,8 +162,4 @@ def write_czml(folder: str | Path, max_samples: int = MAX_SAMPLES) -> Path:
     """Write ``report.czml`` into the folder and return its path."""
     folder = Path(folder)
     doc = build_czml(folder, max_samples)
-    out = folder / CZML_NAME
-    tmp = folder / f".{CZML_NAME}.tmp"
-    tmp.write_text(doc.model_dump_json(exclude_none=True), encoding="utf-8")
-    tmp.replace(out)
-    return out
+    return write_text_atomic(folder / CZML_NAME, doc.model_dump_json(exclude_none=True))

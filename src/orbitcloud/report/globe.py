@@ -53,6 +53,11 @@ STATE_VARS: dict[str, tuple[str, str]] = {
 }
 FLAG_VARS = ("throttled", "in_saa", "failed")
 
+MAX_RADIUS_KM = 1e7
+"""A position coordinate this far from the Earth's centre [km] (or NaN) is not drawn: no
+satellite of a run is there, and one such value would squeeze every other position into a
+single quantisation step."""
+
 MISSING8 = 255
 MISSING16 = -32768
 
@@ -317,10 +322,11 @@ def globe_payload(
     n_f, n_s = present.shape
     xyz_km = np.stack([grid.get(c, np.full((n_f, n_s), np.nan)) for c in ("x_m", "y_m", "z_m")], -1)
     xyz_km = xyz_km / 1000.0
-    fin: np.ndarray = np.asarray(np.isfinite(xyz_km).all(axis=-1))
+    with np.errstate(invalid="ignore"):  # NaN compares False: missing either way
+        fin: np.ndarray = np.asarray((np.abs(xyz_km) < MAX_RADIUS_KM).all(axis=-1))
     r_max = float(np.linalg.norm(xyz_km[fin], axis=-1).max()) if fin.any() else 7000.0
     scale = max(r_max, 6378.137) / 32000.0
-    q = np.where(fin[..., None], np.rint(np.nan_to_num(xyz_km) / scale), MISSING16)
+    q = np.where(fin[..., None], np.rint(np.where(fin[..., None], xyz_km, 0.0) / scale), MISSING16)
     variables: list[dict[str, Any]] = []
     constant: list[str] = []
     if "sunlit" in grid:

@@ -16,10 +16,13 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
+import math
 import os
 import re
+import uuid
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -46,6 +49,19 @@ def json_for_html(obj: Any) -> str:
         .replace("\u2028", "\\u2028")
         .replace("\u2029", "\\u2029")
     )
+
+
+def finite(obj: Any) -> Any:
+    """``obj`` (plain JSON data) with NaN and infinities as None: the page's data is JSON, which
+    has neither, and a damaged or extreme table must not stop the report (a missing value is
+    drawn as a gap)."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: finite(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [finite(v) for v in obj]
+    return obj
 
 
 def _script_safe(js: str) -> str:
@@ -118,7 +134,7 @@ def render_report(
         has_geo = has_geo or any(str(t.get("type", "")).endswith("geo") for t in fig["fig"]["data"])
     template = pio.templates["plotly_white"].to_plotly_json()
     data = {"figures": figures, "template": template, "globe": globe}
-    data_json = json_for_html(json.loads(json.dumps(data, default=_json_default)))
+    data_json = json_for_html(finite(json.loads(json.dumps(data, default=_json_default))))
 
     scripts: list[str] = []
     if has_geo:
@@ -198,8 +214,24 @@ def write_report(
     """Write ``report.html`` into ``folder`` (atomically) and return its path."""
     folder = Path(folder)
     html = render_report(folder, summary, max_sats, max_frames)
-    out = folder / REPORT_NAME
-    tmp = folder / f".{REPORT_NAME}.tmp"
-    tmp.write_text(html, encoding="utf-8")
-    os.replace(tmp, out)
-    return out
+    return write_text_atomic(folder / REPORT_NAME, html)
+
+
+def write_text_atomic(path: Path, text: str) -> Path:
+    """Write ``text`` to ``path`` through a temporary file renamed into place.
+
+    The temporary name is unique (``.<name>.<random>.tmp``), so two writers of the same folder
+    (two ``orbitcloud report`` at once) never write into one temporary file or rename away the
+    other's; the last rename wins and each rename puts a whole file in place. On failure the
+    temporary file is removed and the error (an ``OSError``: read-only folder, full disk) raised.
+    """
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.tmp")
+    try:
+        with open(tmp, "x", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    return path

@@ -126,7 +126,7 @@ def fmt(v: Any) -> str:
             return f"{x:.4g}"
         return f"{x:,.4g}" if abs(x) < 1e4 else f"{x:,.0f}"
     if isinstance(v, dict | list):
-        return json.dumps(v, sort_keys=True, default=str)
+        return _short_json(v, 2000)
     return str(v)
 
 
@@ -185,15 +185,42 @@ def _step_s(times_ms: np.ndarray) -> float | None:
 # ---- scenario and KPIs --------------------------------------------------------------------------
 
 
-def _flatten(d: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+def _dict(v: Any) -> dict[str, Any]:
+    """``v`` if it is a dict, else empty: a summary or scenario of another shape (a damaged
+    or hand-edited file) loses the part that has the wrong shape, not the report."""
+    return v if isinstance(v, dict) else {}
+
+
+def _list(v: Any) -> list[Any]:
+    """``v`` if it is a list; a lone string as a one-item list; else empty."""
+    if isinstance(v, list):
+        return v
+    return [v] if isinstance(v, str) else []
+
+
+MAX_FLATTEN_DEPTH = 8
+"""Nesting levels of the summary's KPIs shown as dotted names; deeper values as text."""
+
+
+def _flatten(d: dict[str, Any], prefix: str = "", depth: int = 0) -> list[tuple[str, Any]]:
     out: list[tuple[str, Any]] = []
     for k, v in d.items():
         key = f"{prefix}{k}"
-        if isinstance(v, dict):
-            out.extend(_flatten(v, key + "."))
+        if isinstance(v, dict) and depth < MAX_FLATTEN_DEPTH:
+            out.extend(_flatten(v, key + ".", depth + 1))
+        elif isinstance(v, dict | list):
+            out.append((key, _short_json(v)))
         else:
             out.append((key, v))
     return out
+
+
+def _short_json(v: Any, limit: int = 200) -> str:
+    try:
+        text = json.dumps(v, sort_keys=True, default=str)
+    except (TypeError, ValueError, RecursionError):  # keys of mixed types, deep nesting
+        text = "..."
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _constellation_params(c: dict[str, Any]) -> tuple[str, str]:
@@ -203,7 +230,7 @@ def _constellation_params(c: dict[str, Any]) -> tuple[str, str]:
             return kind, p
     for kind in ("tle_file", "omm_file"):
         if c.get(kind):
-            lim = f" (first {c['limit']:,})" if c.get("limit") else ""
+            lim = f" (first {fmt(c['limit'])})" if c.get("limit") else ""
             return kind.replace("_file", ""), f"{c[kind]}{lim}"
     return "?", ""
 
@@ -213,7 +240,7 @@ def scenario_section(folder: Results, scenario: dict[str, Any], summary: dict[st
     sec = Section("sec-scenario", "Scenario and key figures")
     if scenario.get("description"):
         sec.intro.append(str(scenario["description"]))
-    t = scenario.get("time", {}) or {}
+    t = _dict(scenario.get("time"))
     dur = t.get("duration_h")
     dur_txt = f"{fmt(dur)} h" if dur is not None else f"{fmt(t.get('duration_s'))} s"
     run_rows = [
@@ -233,7 +260,7 @@ def scenario_section(folder: Results, scenario: dict[str, Any], summary: dict[st
         if key in summary:
             run_rows.append([label, fmt(summary[key])])
     sec.blocks.append(Table("Run", ["", ""], run_rows))
-    kpis = _flatten(summary.get("kpis", {}) or {})
+    kpis = _flatten(_dict(summary.get("kpis")))
     if kpis:
         sec.blocks.append(Table("Key figures", ["KPI", "value"], [[k, fmt(v)] for k, v in kpis]))
 
@@ -243,15 +270,17 @@ def scenario_section(folder: Results, scenario: dict[str, Any], summary: dict[st
         for k, n in zip(*np.unique(idx[idx >= 0], return_counts=True), strict=True):
             counts[str(labels[k])] = int(n)
     rows = []
-    for c in scenario.get("constellations", []) or []:
+    for c in _list(scenario.get("constellations")):
+        if not isinstance(c, dict):
+            continue
         kind, params = _constellation_params(c)
-        isl = (c.get("isl") or {}).get("topology", "")
+        isl = fmt(_dict(c.get("isl")).get("topology", ""))
         rows.append([fmt(c.get("name")), kind, params, fmt(counts.get(str(c.get("name")))), isl])
     if rows:
         sec.blocks.append(
             Table("Constellations", ["name", "source", "parameters", "satellites", "ISL"], rows)
         )
-    sec.warnings = [str(w) for w in summary.get("warnings", []) or []]
+    sec.warnings = [str(w) for w in _list(summary.get("warnings"))]
     trows = []
     for name in folder.tables:
         trows.append([name, declared_doc(name), fmt(folder.num_rows(name)),
@@ -351,15 +380,16 @@ def break_at_antimeridian(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray,
 
 def tracks_section(folder: Results) -> Section | None:
     """Ground tracks of a few satellites on a world map, with the ground endpoints."""
-    has_pos = folder.has("positions", "time", "sat", "lat_deg", "lon_deg")
+    sample = None
+    if folder.has("positions", "time", "sat", "lat_deg", "lon_deg"):
+        sample = sample_for_folder(folder, MAX_TRACKS, 10**9)
+    has_pos = sample is not None and len(sample.times_ms) > 0 and len(sample.sats) > 0
     ground = ground_endpoints(folder)
     if not has_pos and ground is None:
         return None
     sec = Section("sec-tracks", "Ground tracks and ground segment")
     fig = go.Figure()
-    if has_pos:
-        sample = sample_for_folder(folder, MAX_TRACKS, 10**9)
-        assert sample is not None
+    if sample is not None and has_pos:
         names, _ = _sat_names(folder)
         t0 = int(sample.times_ms[0])
         t_end = t0 + int(TRACK_HOURS * 3600 * 1000)
@@ -1032,7 +1062,7 @@ def economics_section(folder: Results, summary: dict[str, Any]) -> Section | Non
     sec.blocks.append(_table_from_arrow("economics table", tab))
     costs = [
         (k, v)
-        for k, v in _flatten(summary.get("kpis", {}) or {})
+        for k, v in _flatten(_dict(summary.get("kpis")))
         if any(w in k.lower() for w in ("usd", "cost", "price", "break_even", "breakeven"))
     ]
     if costs:

@@ -21,6 +21,7 @@ import contextlib
 import errno
 import hashlib
 import json
+import math
 import os
 import queue
 import re
@@ -39,7 +40,7 @@ import pyarrow.parquet as pq
 
 from orbitcloud._version import __version__
 from orbitcloud.engine.run import simulate
-from orbitcloud.results.reader import SCENARIO_FILE, SUMMARY, Results
+from orbitcloud.results.reader import SCENARIO_FILE, SUMMARY, Results, is_run_file
 from orbitcloud.results.schema import conform_table
 from orbitcloud.scenario.errors import OrbitcloudInputError
 from orbitcloud.scenario.loader import load_scenario
@@ -51,6 +52,8 @@ __all__ = [
     "SCENARIO_FILE",
     "SUMMARY",
     "ParquetSink",
+    "finite_summary",
+    "foreign_reason",
     "remove_stale_temporaries",
     "run",
     "safe_folder_name",
@@ -248,19 +251,31 @@ def _default_out(scenario: Scenario) -> Path:
 
 
 _HOST = hashlib.sha1(socket.gethostname().encode()).hexdigest()[:8]
-_TEMP_RE = re.compile(r"^\..+\.(?:staging|old)-(\d+)-([0-9a-f]{8})-[0-9a-f]{8}$")
+_TEMP_RE = re.compile(r"^\..+\.(staging|old)-(\d+)-([0-9a-f]{8})-[0-9a-f]{8}$")
+_TEMP_STEM_CHARS = 40
+"""Characters of the target's name kept in a staging name: any valid ``--out`` (a name of up to
+255 bytes) still gets a staging name well under the 255-byte limit of a file name."""
+SUMMARY_MAX_BYTES = 16 << 20
+"""Largest ``summary.json`` read when deciding whether ``--overwrite`` may replace a folder."""
 
 
 def _temp_name(target: Path, kind: str) -> Path:
-    """``.<name>.<kind>-<pid>-<host>-<random>`` beside ``target`` (kind: staging or old)."""
-    return target.with_name(f".{target.name}.{kind}-{os.getpid()}-{_HOST}-{uuid.uuid4().hex[:8]}")
+    """``.<name>.<kind>-<pid>-<host>-<random>`` beside ``target`` (kind: staging or old).
+
+    ``<name>`` is the target's name made ASCII and cut to 40 characters, so the staging name
+    stays short (at most 76 characters) whatever the length of ``--out``.
+    """
+    stem = re.sub(r"[^A-Za-z0-9._-]", "_", target.name)[:_TEMP_STEM_CHARS] or "results"
+    return target.with_name(f".{stem}.{kind}-{os.getpid()}-{_HOST}-{uuid.uuid4().hex[:8]}")
 
 
 def remove_stale_temporaries(folder: Path) -> list[Path]:
     """Delete staging/old folders left in ``folder`` by killed runs of this host.
 
     A folder counts as stale when the process that made it (its pid is in the name) is gone;
-    folders of another host (a shared file system) are left alone.
+    folders of another host (a shared file system) are left alone. A staging folder holds only
+    what the run wrote and is deleted whole; an old folder (a replaced results folder) loses
+    only the files a run writes, and stays if anything else is in it.
     """
     import psutil
 
@@ -271,13 +286,81 @@ def remove_stale_temporaries(folder: Path) -> list[Path]:
         return removed
     for p in entries:
         m = _TEMP_RE.match(p.name)
-        if not m or m.group(2) != _HOST or int(m.group(1)) == os.getpid():
+        if not m or m.group(3) != _HOST or int(m.group(2)) == os.getpid():
             continue
-        if psutil.pid_exists(int(m.group(1))):
+        if psutil.pid_exists(int(m.group(2))):
             continue
-        shutil.rmtree(p, ignore_errors=True)
+        if m.group(1) == "staging":
+            shutil.rmtree(p, ignore_errors=True)
+        elif not _remove_run_folder(p):
+            continue
         removed.append(p)
     return removed
+
+
+def foreign_reason(folder: Path) -> str | None:
+    """Why ``folder`` is not recognisably an orbitcloud results folder; None if it is one.
+
+    A results folder that ``--overwrite`` may replace is empty, or holds a ``summary.json`` that
+    parses to an object with ``orbitcloud_version`` and ``scenario_hash``, a ``scenario.yaml``,
+    and nothing but names a run writes (:func:`~orbitcloud.results.reader.is_run_file`: declared
+    tables, ``report.html``, ``report.czml``, the summary, the scenario, their hidden temporary
+    files), each a regular file.
+    """
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError as exc:
+        return f"cannot list it ({exc.strerror or exc})"
+    if not entries:
+        return None
+    unknown = [
+        e.name + ("/" if e.is_dir(follow_symlinks=False) else "")
+        for e in entries
+        if not (is_run_file(e.name) and e.is_file(follow_symlinks=False))
+    ]
+    if unknown:
+        shown = ", ".join(repr(n) for n in unknown[:5]) + (" ..." if len(unknown) > 5 else "")
+        return f"it holds {shown}, which orbitcloud does not write"
+    names = {e.name for e in entries}
+    if SCENARIO_FILE not in names:
+        return f"it has no {SCENARIO_FILE}"
+    if SUMMARY not in names:
+        return f"it has no {SUMMARY}"
+    summary = folder / SUMMARY
+    try:
+        if summary.stat().st_size > SUMMARY_MAX_BYTES:
+            return f"its {SUMMARY} is larger than {SUMMARY_MAX_BYTES >> 20} MB"
+        data = json.loads(summary.read_bytes())
+    except (OSError, ValueError, RecursionError):
+        return f"its {SUMMARY} is not JSON"
+    if not isinstance(data, dict):
+        return f"its {SUMMARY} is not a JSON object"
+    missing = [
+        k for k in ("orbitcloud_version", "scenario_hash") if not isinstance(data.get(k), str)
+    ]
+    if missing:
+        return f"its {SUMMARY} has no {' or '.join(missing)}"
+    return None
+
+
+def _remove_run_folder(folder: Path) -> bool:
+    """Delete the files a run writes in ``folder``, then the folder if nothing else is left.
+
+    Never deletes anything else (a file a user added stays, and so does the folder).
+    """
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return False
+    for e in entries:
+        if is_run_file(e.name) and e.is_file(follow_symlinks=False):
+            with contextlib.suppress(OSError):
+                os.unlink(e.path)
+    try:
+        os.rmdir(folder)
+    except OSError:
+        return False
+    return True
 
 
 def _check_target(target: Path, overwrite: bool) -> None:
@@ -300,24 +383,39 @@ def _check_target(target: Path, overwrite: bool) -> None:
         raise OrbitcloudInputError(
             "exists and is not a folder; refusing to replace it even with --overwrite", target
         )
-    if (target / SUMMARY).is_file() or not any(target.iterdir()):
+    reason = foreign_reason(target)
+    if reason is None:
         return
     raise OrbitcloudInputError(
-        f"exists and is not an orbitcloud results folder (no {SUMMARY}); refusing to replace "
-        "it even with --overwrite: remove it yourself or choose another --out",
+        f"exists and is not an orbitcloud results folder ({reason}); refusing to replace it "
+        "even with --overwrite: remove it yourself or choose another --out",
         target,
     )
 
 
 def _place(staging: Path, target: Path, explicit: bool, overwrite: bool) -> Path:
-    """Rename the finished staging folder into place; returns the final path."""
+    """Rename the finished staging folder into place; returns the final path.
+
+    An existing ``target`` (checked again: it may have changed while the run ran) is first
+    renamed aside, checked once more (nothing can change it there unseen by this run), replaced,
+    and then only the files a run writes are deleted from it (:func:`_remove_run_folder`).
+    """
     if explicit:
-        if target.exists():
-            _check_target(target, overwrite)  # re-checked: the folder may have appeared
+        if target.exists() or target.is_symlink():
+            _check_target(target, overwrite)
             trash = _temp_name(target, "old")
             os.rename(target, trash)
-            os.rename(staging, target)
-            shutil.rmtree(trash, ignore_errors=True)
+            reason = foreign_reason(trash)
+            if reason is not None:  # it changed between the check and the rename
+                os.rename(trash, target)
+                _check_target(target, overwrite)
+                raise OrbitcloudInputError(f"changed while the run ran ({reason})", target)
+            try:
+                os.rename(staging, target)
+            except BaseException:
+                os.rename(trash, target)
+                raise
+            _remove_run_folder(trash)
         else:
             os.rename(staging, target)
         return target
@@ -334,6 +432,53 @@ def _place(staging: Path, target: Path, explicit: bool, overwrite: bool) -> Path
                 if exc.errno not in (errno.EEXIST, errno.ENOTEMPTY, errno.ENOTDIR):
                     raise
         k += 1
+
+
+def finite_summary(obj: Any, path: str = "") -> tuple[Any, list[tuple[str, str]]]:
+    """``obj`` with every non-finite number replaced by None, and where each was.
+
+    JSON has no NaN or infinity (``json.dumps`` writes ``NaN``/``Infinity``, which strict
+    readers refuse), so summary.json holds null instead. NumPy scalars and arrays become plain
+    Python values on the way.
+
+    Returns
+    -------
+    (the cleaned copy, [(dotted path, repr of the value), ...])
+    """
+    found: list[tuple[str, str]] = []
+
+    def walk(o: Any, at: str) -> Any:
+        if isinstance(o, dict):
+            return {k: walk(v, f"{at}.{k}" if at else str(k)) for k, v in o.items()}
+        if isinstance(o, list | tuple):
+            return [walk(v, f"{at}[{i}]") for i, v in enumerate(o)]
+        if hasattr(o, "tolist") and hasattr(o, "dtype"):  # NumPy scalars and arrays
+            return walk(o.tolist(), at)
+        if isinstance(o, float) and not math.isfinite(o):
+            found.append((at, repr(o)))
+            return None
+        return o
+
+    return walk(obj, path), found
+
+
+def _nonfinite_warning(path: str, value: str) -> str:
+    what = f"KPI {path[5:]}" if path.startswith("kpis.") else f"summary value {path}"
+    return (
+        f"{what} came out as {value}, not a number, so summary.json holds null there (JSON "
+        "has no NaN or infinity): an input at an extreme of its range (a near-zero area, "
+        "power or heat capacity) made the model divide by almost nothing or overflow; check "
+        "the scenario values that feed it"
+    )
+
+
+def _clean_summary(summary: dict[str, Any]) -> dict[str, Any]:
+    """The summary with non-finite numbers as null, each one explained in ``warnings``."""
+    clean, found = finite_summary(summary)
+    if found:
+        warnings = clean.setdefault("warnings", [])
+        warnings.extend(_nonfinite_warning(p, v) for p, v in found)
+    return dict(clean)
 
 
 def _json_default(o: Any) -> Any:
@@ -427,14 +572,17 @@ def run(
             "tables": {t: sink.rows.get(t, 0) for t in tables},
             **ctx.summary,
         }
+        summary = _clean_summary(summary)  # before the report: it shows what summary.json holds
         for fin in finalizers:
             if cb:
                 cb(f"finishing ({getattr(fin, '__name__', 'finalizer')})", 1.0)
             fin(staging, summary)
         summary["wall_time_s"] = round(time.perf_counter() - t0, 3)
+        summary = _clean_summary(summary)  # a finalizer may have added a value
         # summary.json last: its presence marks a complete folder
         tmp = staging / f".{SUMMARY}.tmp"
-        tmp.write_text(json.dumps(summary, indent=2, default=_json_default), encoding="utf-8")
+        text = json.dumps(summary, indent=2, default=_json_default, allow_nan=False)
+        tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, staging / SUMMARY)
         final = _place(staging, target, explicit, overwrite)
     except BaseException:
