@@ -93,20 +93,25 @@ def sweep(
 
     Exit status: 0 all points ok; 2 bad input (nothing ran); 100 + N when N points failed.
     """
-    from orbitcloud.sweep.runner import SweepProgress, run_sweep
+    from orbitcloud.sweep.runner import SweepProgress, check_scheduler_address, run_sweep
     from orbitcloud.sweep.spec import describe_params, load_sweep
 
-    if scheduler and workers:
+    if scheduler is not None and workers:
         print_error(
             "--workers sizes the local cluster; with --scheduler the cluster's own workers run "
             "the sweep"
         )
         raise typer.Exit(2)
     try:
+        if scheduler is not None:
+            check_scheduler_address(scheduler)
         plan = load_sweep(sweep_file)
     except OrbitcloudInputError as exc:
         print_error(str(exc))
         raise typer.Exit(2) from None
+    except KeyboardInterrupt:
+        err_console.print("interrupted: nothing was run")
+        raise typer.Exit(130) from None
     n_unique = len(plan.unique_hashes)
     dup = len(plan.points) - n_unique
     console.print(
@@ -153,7 +158,8 @@ def sweep(
         raise typer.Exit(2) from None
     except KeyboardInterrupt:
         err_console.print(
-            "interrupted: finished points are kept; run the same command again to resume"
+            "interrupted: finished points are kept; run the same command again to resume",
+            highlight=False,
         )
         raise typer.Exit(130) from None
 

@@ -7,16 +7,23 @@ a grid, or zipped lists with ``mode: list``) and/or seeded random or Latin-hyper
 segment (``constellations.0.walker.altitude_km``).
 
 :func:`load_sweep` turns it into a :class:`SweepPlan`: every point's scenario is built and
-validated here, before anything runs, and an invalid point is reported naming the sweep file,
-the point's parameters and the dotted path of the offending field.
+validated against the schema here, before anything runs, and every invalid point is reported
+at once, naming the sweep file, the point's parameters and the dotted path of the offending
+field. :func:`check_points` then runs the checks of ``orbitcloud validate`` (files, cities,
+every stage's inputs) on each distinct point; ``run_sweep`` calls it for every point it is
+about to run, before it submits any.
 """
 
 from __future__ import annotations
 
 import copy
+import difflib
 import itertools
 import math
 import re
+import stat
+import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -24,16 +31,26 @@ from typing import Any, Literal
 from pydantic import Field, ValidationError, model_validator
 
 from orbitcloud.scenario.base import Model
-from orbitcloud.scenario.errors import OrbitcloudInputError
-from orbitcloud.scenario.loader import builtin_names, builtin_path, scenario_from_dict
+from orbitcloud.scenario.errors import OrbitcloudInputError, OrbitcloudWarning
+from orbitcloud.scenario.loader import (
+    builtin_names,
+    builtin_path,
+    format_validation_error,
+    load_scenario,
+    scenario_from_dict,
+)
 from orbitcloud.scenario.model import resolved_dict
 from orbitcloud.scenario.yamlio import load_yaml_file
 from orbitcloud.sweep.sampling import scale_samples, unit_samples
 
 MAX_POINTS = 100_000
 """More points than this in one sweep is likelier a typo in a grid than a plan."""
+MAX_SWEEP_FILE_BYTES = 16 << 20
+"""A sweep file larger than this (16 MiB) is refused before it is read: a grid of 100,000
+points takes well under 1 MiB of YAML."""
 
-_MAX_POINT_ERRORS_SHOWN = 5
+MAX_POINT_ERRORS_SHOWN = 10
+"""Failing points described in full in one error; the indices of the others are listed after."""
 _SEGMENT = re.compile(r"^(?:[A-Za-z_][A-Za-z0-9_-]*|[0-9]+)$")
 
 
@@ -142,27 +159,174 @@ def _short(v: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _format_schema_error(exc: ValidationError, source: str, lines: dict[str, int]) -> str:
-    parts = []
+def _index_ranges(indices: list[int], max_chars: int = 400) -> str:
+    """``3, 7-12, 15``: sorted point indices as ranges, cut (``...``) past ``max_chars``."""
+    parts: list[str] = []
+    idx = sorted(set(indices))
+    k = 0
+    while k < len(idx):
+        j = k
+        while j + 1 < len(idx) and idx[j + 1] == idx[j] + 1:
+            j += 1
+        parts.append(str(idx[k]) if j == k else f"{idx[k]}-{idx[j]}")
+        k = j + 1
+    text = ""
+    for n, part in enumerate(parts):
+        if len(text) + len(part) > max_chars:
+            return text + f", ... ({len(parts) - n} more range(s))"
+        text += (", " if text else "") + part
+    return text
+
+
+def point_failures_message(
+    failures: list[tuple[int, dict[str, Any], str]], total: int, what: str
+) -> str:
+    """One message for every failing point of a sweep: ``N of M sweep point(s) <what>:``.
+
+    The first :data:`MAX_POINT_ERRORS_SHOWN` points are shown with their parameters and their
+    problems (one indented line each); the indices of all the others follow, so every failing
+    point is named at once.
+    """
+    shown = []
+    for i, params, detail in failures[:MAX_POINT_ERRORS_SHOWN]:
+        lines = detail.splitlines()
+        if len(lines) > 1 and lines[0].startswith("invalid scenario"):
+            lines = lines[1:]
+        body = "\n".join("    " + d.strip() for d in lines)
+        shown.append(f"  point {i} ({describe_params(params) or 'base'}):\n{body}")
+    more = failures[MAX_POINT_ERRORS_SHOWN:]
+    tail = (
+        f"\n  ... and {len(more)} more point(s): {_index_ranges([f[0] for f in more])}"
+        if more
+        else ""
+    )
+    return f"{len(failures)} of {total} sweep point(s) {what}:\n" + "\n".join(shown) + tail
+
+
+def check_points(
+    plan: SweepPlan,
+    hashes: list[str] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> None:
+    """Run ``orbitcloud validate``'s checks on every distinct point, before any is run.
+
+    The schema is checked when the plan is made; this builds each point's satellites and time
+    grid and starts every stage (:func:`orbitcloud.engine.run.check`), which reads the files it
+    names and rejects what only a run would find: an unknown city, an unreadable TLE, a
+    workload with nothing to run on. No propagation.
+
+    Parameters
+    ----------
+    plan : the sweep
+    hashes : the distinct points to check (default: all of them), e.g. those not done yet
+    progress : called as ``progress(checked, total)``
+
+    Raises
+    ------
+    OrbitcloudInputError
+        naming every failing point with its parameters and problem.
+    """
+    from orbitcloud.engine.run import check
+
+    todo = plan.unique_hashes if hashes is None else list(dict.fromkeys(hashes))
+    points: dict[str, list[SweepPoint]] = {}
+    for p in plan.points:
+        points.setdefault(p.hash, []).append(p)
+    problems: dict[str, str] = {}
+    for n, h in enumerate(todo):
+        try:
+            with warnings.catch_warnings():  # design warnings: the point's run reports them
+                warnings.simplefilter("ignore", OrbitcloudWarning)
+                check(load_scenario(copy.deepcopy(points[h][0].scenario)))
+        except OrbitcloudInputError as exc:  # its "where" is a field path or a file: keep it
+            problems[h] = str(exc)
+        except Exception as exc:  # a model's own check failing: still report it
+            problems[h] = f"the run's checks failed: {type(exc).__name__}: {exc}"
+        if progress:
+            progress(n + 1, len(todo))
+    if problems:
+        # every point of a failing scenario, in point order (points with one scenario share it)
+        failures = sorted(
+            ((p.index, p.params, problems[h]) for h in problems for p in points[h]),
+            key=lambda f: f[0],
+        )
+        raise OrbitcloudInputError(
+            point_failures_message(
+                failures,
+                sum(len(points[h]) for h in todo),
+                f"fail the checks of `orbitcloud validate` (nothing was run; base: {plan.base})",
+            ),
+            plan.source,
+        )
+
+
+_SECTIONS: dict[tuple[str, ...], type[Model]] = {
+    (): SweepFile,
+    ("samples",): SamplesSpec,
+    ("report",): ReportSpec,
+    ("report", "pareto"): ParetoSpec,
+    ("report", "pareto", "x"): AxisSpec,
+    ("report", "pareto", "y"): AxisSpec,
+}
+"""The sections of a sweep file with fixed fields (for "unknown field" messages)."""
+
+
+def _where(parts: list[str], lines: dict[str, int]) -> str:
+    """``a.b.c (line N)``: the dotted path and the line of its nearest key in the file."""
+    path = ".".join(parts) or "(top level)"
+    for k in range(len(parts), 0, -1):
+        line = lines.get(".".join(parts[:k]))
+        if line is not None:
+            return f"{path} (line {line})"
+    return path
+
+
+def _format_schema_error(
+    exc: ValidationError, source: str, lines: dict[str, int], data: Any
+) -> str:
+    """One line per problem of a sweep file, in the scenario loader's words.
+
+    Unknown fields are answered with the fields allowed there (and the closest one), a wrong
+    ``base`` with what a base may be; every other error is worded by
+    :func:`orbitcloud.scenario.loader.format_validation_error`, as in a scenario file.
+    """
+    rows: list[str] = []
+    rest = []
+    base_done = False
     for err in exc.errors(include_url=False):
         loc = [str(x) for x in err["loc"]]
-        path = ".".join(loc) or "(top level)"
-        line = None
-        for k in range(len(loc), 0, -1):
-            line = lines.get(".".join(loc[:k]))
-            if line is not None:
-                break
-        where = f"{path} (line {line})" if line else path
-        msg = err["msg"]
         if err["type"] == "extra_forbidden":
-            msg = "unknown field; allowed: base, name, description, mode, set, parameters, samples, report"
-        elif err["type"] == "missing":
-            msg = "required field is missing"
-        got = "" if err["type"] == "missing" else f" (got {_short(err.get('input'))})"
-        parts.append(f"  {where}: {msg}{got}")
-    return f"invalid sweep file ({len(parts)} problem{'s' if len(parts) > 1 else ''}):\n" + (
-        "\n".join(parts)
-    )
+            model = _SECTIONS.get(tuple(loc[:-1]))
+            allowed = (
+                [f.alias or n for n, f in model.model_fields.items()] if model is not None else []
+            )
+            close = difflib.get_close_matches(loc[-1], allowed, n=1, cutoff=0.7)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            rows.append(
+                f"{_where(loc, lines)}: unknown field {_short(loc[-1])}{hint}"
+                + (f" (allowed here: {', '.join(allowed)})" if allowed else "")
+            )
+        elif loc[:1] == ["base"] and len(loc) <= 2:  # the str | mapping union: one line
+            if not base_done:
+                rows.append(
+                    f"{_where(['base'], lines)}: give a built-in scenario name, a scenario file "
+                    f"or an inline scenario mapping, got {_short(err.get('input'))}"
+                )
+                base_done = True
+        else:
+            rest.append({k: err[k] for k in ("type", "loc", "input", "ctx") if k in err})
+    if rest:
+        worded = format_validation_error(
+            ValidationError.from_exception_data(exc.title, rest),  # type: ignore[arg-type]
+            None,
+            lines,
+            data,
+        ).detail.splitlines()
+        if len(worded) > 1:  # "invalid scenario (N problems):" and an indented line each
+            worded = worded[1:]
+        rows += [w.strip() for w in worded]
+    head = f"invalid sweep file ({len(rows)} problem{'s' if len(rows) > 1 else ''}):"
+    return head + "\n" + "\n".join("  " + r for r in rows)
 
 
 def split_path(path: str) -> list[str]:
@@ -227,6 +391,12 @@ def set_dotted(doc: dict[str, Any], path: str, value: Any) -> None:
     container[key] = copy.deepcopy(value)
 
 
+def _os_reason(exc: BaseException) -> str:
+    if isinstance(exc, OSError):
+        return exc.strerror or type(exc).__name__
+    return str(exc)
+
+
 def _check_paths(names: list[str], where: str) -> None:
     for a in names:
         for b in names:
@@ -243,20 +413,32 @@ def _resolve_base(
     at = f"base (line {line})" if line else "base"
     if isinstance(base, dict):
         return copy.deepcopy(base), sweep_dir, "inline scenario"
-    p = (sweep_dir / Path(base).expanduser()).resolve()
-    if p.is_file():
-        data, _ = load_yaml_file(p)
-        label = str(p)
-    elif base in builtin_names():
+    if base in builtin_names() and not (sweep_dir / base).is_file():
         p = builtin_path(base)
         data, _ = load_yaml_file(p)
         label = base
     else:
-        raise OrbitcloudInputError(
-            f"{at}: no scenario file {p} and no built-in scenario named {base!r}; built-in: "
-            + ", ".join(builtin_names()),
-            source,
-        )
+        try:
+            p = (sweep_dir / Path(base).expanduser()).resolve()
+            st = p.stat()
+        except (OSError, ValueError) as exc:  # missing, a NUL byte, a name too long, a loop
+            why = "" if isinstance(exc, FileNotFoundError) else f" ({_os_reason(exc)})"
+            raise OrbitcloudInputError(
+                f"{at}: no scenario file {_short(str(sweep_dir / base))}{why} and no built-in "
+                f"scenario named {_short(base)}; built-in: " + ", ".join(builtin_names()),
+                source,
+            ) from None
+        if not stat.S_ISREG(st.st_mode):
+            kind = "a folder" if stat.S_ISDIR(st.st_mode) else "not a regular file"
+            raise OrbitcloudInputError(
+                f"{at}: {p} is {kind}; give a scenario file (YAML) or a built-in scenario name",
+                source,
+            )
+        try:
+            data, _ = load_yaml_file(p)
+        except OrbitcloudInputError as exc:  # name the sweep file and its line too
+            raise OrbitcloudInputError(f"{at}: {exc}", source) from None
+        label = str(p)
     if not isinstance(data, dict):
         raise OrbitcloudInputError(f"{at}: {label} is not a scenario (a mapping of fields)", source)
     return data, p.parent, label
@@ -345,7 +527,7 @@ def plan_sweep(
     try:
         spec = SweepFile.model_validate(data)
     except ValidationError as exc:
-        raise OrbitcloudInputError(_format_schema_error(exc, source, lines), source) from None
+        raise OrbitcloudInputError(_format_schema_error(exc, source, lines, data), source) from None
     if not spec.parameters and spec.samples is None:
         raise OrbitcloudInputError(
             "nothing to sweep: give parameters (lists of values) and/or samples", source
@@ -390,8 +572,7 @@ def plan_sweep(
         )
 
     points: list[SweepPoint] = []
-    errors: list[str] = []
-    n_bad = 0
+    failures: list[tuple[int, dict[str, Any], str]] = []
     for i, (g, s) in enumerate(itertools.product(grid, samples)):
         params = {**g, **s}
         doc = copy.deepcopy(base_doc)
@@ -400,26 +581,19 @@ def plan_sweep(
         try:
             sc = scenario_from_dict(doc, source, base_dir)
         except OrbitcloudInputError as exc:
-            n_bad += 1
-            if len(errors) < _MAX_POINT_ERRORS_SHOWN:
-                detail = exc.detail.splitlines()
-                if detail and detail[0].startswith("invalid scenario"):
-                    detail = detail[1:]
-                body = "\n".join("    " + d.strip() for d in detail)
-                errors.append(f"  point {i} ({describe_params(params) or 'base'}):\n{body}")
+            failures.append((i, params, exc.detail))
             continue
         # the point's overrides went into the scenario *document* above (so a swept preset name
         # takes effect); what travels to a worker is the resolved form, which re-loads to the
         # same design (a plain model_dump re-loaded would let every default override a preset)
         points.append(SweepPoint(i, params, resolved_dict(sc), sc.scenario_hash()))
-    if n_bad:
-        total = len(grid) * len(samples)
-        more = n_bad - len(errors)
+    if failures:
         raise OrbitcloudInputError(
-            f"{n_bad} of {total} sweep point(s) give an invalid scenario (nothing was run; "
-            f"base: {base_label}):\n"
-            + "\n".join(errors)
-            + (f"\n  ... and {more} more point(s)" if more else ""),
+            point_failures_message(
+                failures,
+                len(grid) * len(samples),
+                f"give an invalid scenario (nothing was run; base: {base_label})",
+            ),
             source,
         )
     name = spec.name or default_name
@@ -438,5 +612,22 @@ def plan_sweep(
 def load_sweep(path: str | Path) -> SweepPlan:
     """Read a sweep file strictly (YAML 1.2, no duplicate keys) and plan it; see :func:`plan_sweep`."""
     p = Path(path)
+    try:
+        st = p.stat()
+    except (OSError, ValueError) as exc:
+        why = "file not found" if isinstance(exc, FileNotFoundError) else _os_reason(exc)
+        raise OrbitcloudInputError(why, p) from None
+    if stat.S_ISDIR(st.st_mode):
+        raise OrbitcloudInputError("is a folder, expected a sweep file (YAML)", p)
+    if not stat.S_ISREG(st.st_mode):
+        raise OrbitcloudInputError(
+            "not a regular file (a device, a pipe or a socket); expected a sweep file (YAML)", p
+        )
+    if st.st_size > MAX_SWEEP_FILE_BYTES:
+        raise OrbitcloudInputError(
+            f"{st.st_size:,} bytes is more than the {MAX_SWEEP_FILE_BYTES >> 20} MiB a sweep "
+            "file may have (docs/sweeps.md)",
+            p,
+        )
     data, lines = load_yaml_file(p)
     return plan_sweep(data, str(p), p.resolve().parent, lines, default_name=p.stem)
