@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import html.parser as html_parser
 import http.client
 import json
 import os
@@ -952,3 +953,104 @@ def test_view_does_not_hang_on_a_fifo_swapped_in(base: Path, tmp_path: Path) -> 
         srv_mod.resolve_inside = real  # type: ignore[assignment]
         srv.stop()
     assert stat.S_ISFIFO(os.lstat(target).st_mode)
+
+
+# --- the sweep report's Content-Security-Policy (issue 16, defect 18) ---------------------------
+
+EVIL = "</script><script>alert(1)</script><img src=x onerror=alert(2)>"
+
+
+def _sweep_html() -> str:
+    from orbitcloud.sweep.report_html import render_sweep_report
+    from orbitcloud.sweep.spec import plan_sweep
+    from orbitcloud.sweep.table import PointRecord, sweep_table
+
+    alt = "constellations.0.walker.altitude_km"
+    plan = plan_sweep(
+        {"base": "default", "description": EVIL, "parameters": {alt: [500, 600, 700]}}
+    )
+    recs = {
+        p.hash: PointRecord(p.hash, "ok", {"sunlit_fraction_mean": s, EVIL: a})
+        for p, s, a in zip(plan.points, (0.8, 0.81, 0.83), (1.0, 3.0, 2.0), strict=True)
+    }
+    return render_sweep_report(plan, sweep_table(plan, recs, "points").to_pandas())
+
+
+class _Scripts(html_parser.HTMLParser):
+    """Every inline script's exact text and every CSP meta tag, as a browser would see them."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=False)
+        self.scripts: list[str] = []
+        self.csp: list[str] = []
+        self._in: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "script":
+            self._in = []
+        if tag == "meta" and (a.get("http-equiv") or "").lower() == "content-security-policy":
+            self.csp.append(a.get("content") or "")
+
+    def handle_data(self, data: str) -> None:
+        if self._in is not None:
+            self._in.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "script" and self._in is not None:
+            self.scripts.append("".join(self._in))
+            self._in = None
+
+
+def test_sweep_report_has_a_content_security_policy() -> None:
+    import base64
+
+    html = _sweep_html()
+    p = _Scripts()
+    p.feed(html)
+    assert len(p.csp) == 1, "one Content-Security-Policy meta tag"
+    policy = dict(
+        ([*d.split(" ", 1), ""])[:2] for d in (x.strip() for x in p.csp[0].split(";")) if d
+    )
+    assert policy["default-src"] == "'none'"
+    assert policy["connect-src"] == "'none'"
+    allowed = set(policy["script-src"].split())
+    assert "'unsafe-inline'" not in allowed
+    assert len(p.scripts) >= 3  # plotly.js and the figures
+    for s in p.scripts:
+        digest = base64.b64encode(hashlib.sha256(s.encode("utf-8")).digest()).decode()
+        assert f"'sha256-{digest}'" in allowed, s[:80]
+    assert len(allowed) == len(set(p.scripts))
+    assert "<script>alert(1)" not in html
+
+
+@pytest.mark.browser
+def test_sweep_report_renders_under_its_policy(tmp_path: Path) -> None:
+    """In Chromium, network off: every plot is drawn and no script is refused or fails."""
+    chromium = Path("/usr/bin/chromium")
+    if not chromium.exists():
+        pytest.skip("/usr/bin/chromium is missing (apt-get install -y chromium)")
+    from playwright.sync_api import sync_playwright
+
+    page_file = tmp_path / "sweep_report.html"
+    page_file.write_text(_sweep_html(), "utf-8")
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(
+            executable_path=str(chromium),
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        try:
+            page = b.new_page()
+            errors: list[str] = []
+            dialogs: list[str] = []
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+            page.route("http*://**", lambda r: r.abort())
+            page.goto(page_file.as_uri())
+            page.wait_for_selector("#pareto .main-svg", timeout=30_000)
+            page.wait_for_selector("#param-0 .main-svg", timeout=30_000)
+        finally:
+            b.close()
+    assert not dialogs
+    assert not errors, errors

@@ -3,7 +3,10 @@
 Every figure is drawn from the ``sweep`` table (DESIGN.md: results are data), plotly.js is
 inlined once (no network when the page opens; plain plotly charts render offline,
 shared/PITFALLS.md), and the page text goes through jinja2 with autoescape, so a parameter value
-or an error message cannot inject markup.
+or an error message cannot inject markup. Like ``report.html``, the page carries a
+Content-Security-Policy that allows exactly its own inline scripts (by SHA-256 hash) and no
+connection to any host: a value that slipped through escaping still could not run a script or
+an event handler, and the page cannot make a request.
 
 The Pareto plot trades off two quantities, each a KPI or a swept parameter with a goal (``min`` or
 ``max``). Without ``report.pareto`` in the sweep file the axes are, in order of preference:
@@ -14,6 +17,8 @@ first two KPIs that vary (both ``min``).
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
 import re
 import uuid
@@ -172,6 +177,7 @@ def parameter_figure(df: pd.DataFrame, plan: SweepPlan, param: str, kpis: list[s
 
 _TEMPLATE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="{{ csp }}">
 <title>Sweep {{ name }} - orbitcloud</title>
 <style>
 body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1200px;padding:0 1em;color:#1f2933}
@@ -214,6 +220,35 @@ def _fmt(v: Any) -> str:
     return str(v)
 
 
+_SCRIPT = re.compile(r"<script\b[^>]*>(.*?)</script>", re.IGNORECASE | re.DOTALL)
+
+
+def _script_safe(js: str) -> str:
+    """JavaScript source made safe to inline: nothing in it can end the script element."""
+    js = re.sub(r"</(script)", r"<\\/\1", js, flags=re.IGNORECASE)
+    return js.replace("<!--", "<\\!--")
+
+
+def content_security_policy(scripts: list[str]) -> str:
+    """The page's policy: only these inline scripts (by SHA-256), no request to any host."""
+    hashes = " ".join(
+        "'sha256-" + base64.b64encode(hashlib.sha256(s.encode("utf-8")).digest()).decode() + "'"
+        for s in dict.fromkeys(scripts)
+    )
+    return "; ".join(
+        [
+            "default-src 'none'",
+            f"script-src {hashes}",
+            "style-src 'unsafe-inline'",
+            "img-src data: blob:",
+            "font-src data:",
+            "connect-src 'none'",
+            "base-uri 'none'",
+            "form-action 'none'",
+        ]
+    )
+
+
 def render_sweep_report(plan: SweepPlan, df: pd.DataFrame) -> str:
     """The report page as text (from the sweep table as a DataFrame)."""
     ok = df[df["status"] == "ok"]
@@ -243,8 +278,18 @@ def render_sweep_report(plan: SweepPlan, df: pd.DataFrame) -> str:
     ]
     shown = ["point", *plan.parameter_names, "status", *kpis[:MAX_KPI_PANELS]]
     rows = [[_fmt(v) for v in r] for r in df[shown].itertuples(index=False, name=None)]
+    plotlyjs = _script_safe(get_plotlyjs())
+    # every inline script of the page: plotly.js, and each figure's Plotly.newPlot call
+    # (one per figure: the first only, so nothing a figure's data could smuggle in gets a hash;
+    # plotly writes "<" in its data as \u003c anyway)
+    scripts = [plotlyjs]
+    for block in [pareto_html, *divs]:
+        m = _SCRIPT.search(str(block)) if block is not None else None
+        if m:
+            scripts.append(m.group(1))
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     return env.from_string(_TEMPLATE).render(
+        csp=content_security_policy(scripts),
         name=plan.name,
         description=plan.description,
         base=plan.base,
@@ -254,7 +299,7 @@ def render_sweep_report(plan: SweepPlan, df: pd.DataFrame) -> str:
         n_failed=len(failed),
         params=plan.parameter_names,
         version=__version__,
-        plotlyjs=Markup(get_plotlyjs()),
+        plotlyjs=Markup(plotlyjs),
         pareto=pareto_html,
         pareto_note=pareto_note,
         param_figs=divs,
