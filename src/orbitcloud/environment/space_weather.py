@@ -120,6 +120,11 @@ def radiation_multipliers(sw: SpaceWeather, unix_s: np.ndarray) -> tuple[np.ndar
     return m_e, m_p
 
 
+_BLOCK_ELEMENTS = 65_536
+"""Satellite-steps per block of the elementwise radiation chain: its temporaries stay in cache
+(about 1.3x faster than whole chunks on the catalogue; bench/bench_spacecraft.py)."""
+
+
 def radiation_environment(
     lat_rad: np.ndarray,
     lon_rad: np.ndarray,
@@ -129,13 +134,24 @@ def radiation_environment(
 ) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], np.ndarray]:
     """Trapped-particle weights (proton, electron, horn), each (n_t, n_sat), 0 where not
     ``valid``, and the SAA flag (n_t, n_sat) bool, from
-    :func:`radiation.radiation_weights` and :func:`radiation.in_saa` (sources there)."""
-    allv = bool(valid.all())
+    :func:`radiation.radiation_weights` and :func:`radiation.in_saa` (sources there).
 
-    def m(x: np.ndarray, fill: float) -> np.ndarray:
-        return x if allv else np.where(valid, x, fill)
+    Elementwise, so computed in blocks of rows (the same numbers as in one piece)."""
+    n_t, n = valid.shape
+    w_all = (np.empty((n_t, n)), np.empty((n_t, n)), np.empty((n_t, n)))
+    saa_all = np.empty((n_t, n), dtype=bool)
+    rows = max(1, _BLOCK_ELEMENTS // max(n, 1))
+    for r0 in range(0, n_t, rows):
+        sl = slice(r0, min(n_t, r0 + rows))
+        ok = valid[sl]
+        allv = bool(ok.all())
 
-    lat, lon = m(lat_rad, 0.0), m(lon_rad, 0.0)
-    w_p, w_e, w_h = radiation.radiation_weights(lat, lon, m(alt_m, 550e3), r_itrf_m)
-    weights = (m(w_p, 0.0), m(w_e, 0.0), m(w_h, 0.0))
-    return weights, radiation.in_saa(lat, lon) & valid
+        def m(x: np.ndarray, fill: float, ok: np.ndarray = ok, allv: bool = allv) -> np.ndarray:
+            return x if allv else np.where(ok, x, fill)
+
+        lat, lon = m(lat_rad[sl], 0.0), m(lon_rad[sl], 0.0)
+        weights = radiation.radiation_weights(lat, lon, m(alt_m[sl], 550e3), r_itrf_m[sl])
+        for out, w in zip(w_all, weights, strict=True):
+            out[sl] = m(w, 0.0)
+        saa_all[sl] = radiation.in_saa(lat, lon) & ok
+    return w_all, saa_all
