@@ -99,3 +99,16 @@ def test_outputs_and_summary(formation):
     assert summary["min_separation_m"] == pytest.approx(min_sep, rel=1e-5)
     cols = cluster.formation_columns(design, drivers.unix_s * 1000.0, out)
     assert all(len(v) == n * 19 for v in cols.values())
+
+
+def test_formation_rows_of_several_clusters_are_time_major_and_keep_masks():
+    """Two clusters over the same two steps: rows come out step by step (not cluster after
+    cluster, which would depend on the chunk size), masks kept."""
+    a = {"time": np.array([0, 0, 60, 60]), "sat": np.array([0, 1, 0, 1], np.int32),
+         "x": np.ma.masked_array([1.0, 2.0, 3.0, 4.0], mask=[0, 1, 0, 0])}  # fmt: skip
+    b = {"time": np.array([0, 60]), "sat": np.array([5, 5], np.int32),
+         "x": np.ma.masked_array([7.0, 8.0], mask=[0, 1])}  # fmt: skip
+    m = cluster.merge_formation_columns([a, b])
+    assert m["time"].tolist() == [0, 0, 0, 60, 60, 60]
+    assert m["sat"].tolist() == [0, 1, 5, 0, 1, 5]
+    assert m["x"].mask.tolist() == [False, True, False, False, False, True]

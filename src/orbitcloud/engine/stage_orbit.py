@@ -169,13 +169,15 @@ class OrbitStage:
                                       chunk.valid, atm.density_kg_m3)  # fmt: skip
         self.drag, _ = keeping.advance(self.drag, drivers, self.bodies)
         unix_ms = ctx.grid.unix_ms(chunk.k0, chunk.k1)
+        parts = []
         for g, design in enumerate(self.clusters):
             m = design.members
             cd = cluster.ClusterDrivers(chunk.k0, unix_ms / 1000.0, chunk.r_teme[:, m],
                                         chunk.v_teme[:, m])  # fmt: skip
             self.cluster_states[g], out = cluster.advance(self.cluster_states[g], cd, design)
-            if self.spec.formation.table:
-                ctx.sink.write("formation", _table(cluster.formation_columns(design, unix_ms, out)))
+            parts.append(cluster.formation_columns(design, unix_ms, out))
+        if parts and self.spec.formation.table:
+            ctx.sink.write("formation", _table(cluster.merge_formation_columns(parts)))
         if self.spec.conjunctions.enabled:
             self._screen(chunk, ctx)
 

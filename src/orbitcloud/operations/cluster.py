@@ -372,3 +372,17 @@ def formation_columns(
         "j2_model_deviation_m": col(out.j2_model_deviation_m, np.float32),
         "nearest_m": col(out.nearest_m, np.float32),
     }
+
+
+def merge_formation_columns(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """The ``formation`` columns of several clusters over the same steps, time-major (each
+    step's members of every cluster together), so the rows do not depend on how the run is cut
+    into chunks. Masked columns keep their masks."""
+
+    def concat(xs: list[np.ndarray]) -> np.ndarray:
+        masked = isinstance(xs[0], np.ma.MaskedArray)
+        return np.ma.concatenate(xs) if masked else np.concatenate(xs)
+
+    cols = {k: concat([p[k] for p in parts]) for k in parts[0]}
+    order = np.lexsort((cols["sat"], cols["time"]))
+    return {k: v[order] for k, v in cols.items()}
