@@ -63,7 +63,7 @@ def case(i: int) -> dict[str, Any]:
             "start": f"2025-{int(rng.integers(1, 13)):02d}-15T{int(rng.integers(0, 24)):02d}:00:00Z",
             "duration_s": step * int(rng.integers(3, 12)),
             "step_s": step,
-        },  # fmt: skip
+        },
         "constellations": consts,
         "outputs": {"positions": True, "sat_state": True, "report": False},
     }
