@@ -19,7 +19,14 @@ from orbitcloud.sweep.runner import (
     run_point,
     run_sweep,
 )
-from orbitcloud.sweep.spec import SweepPlan, SweepPoint, load_sweep, plan_sweep, set_dotted
+from orbitcloud.sweep.spec import (
+    SweepPlan,
+    SweepPoint,
+    check_points,
+    load_sweep,
+    plan_sweep,
+    set_dotted,
+)
 
 __all__ = [
     "PointTask",
@@ -27,6 +34,7 @@ __all__ = [
     "SweepPlan",
     "SweepPoint",
     "SweepProgress",
+    "check_points",
     "default_out",
     "load_sweep",
     "pareto_front",
