@@ -333,12 +333,15 @@ def test_other_valid_forms_agree_with_sgp4(l1, l2):
     mm=st.integers(1100000000, 1600000000),
     day=st.integers(100000000, 36599999999),
     bstar=st.tuples(
-        st.sampled_from(" +-"), st.integers(0, 99999), st.sampled_from("+-"), st.integers(0, 9)
+        st.sampled_from(" +-"),
+        st.integers(0, 99999),
+        # every exponent whose B* is within MAX_ABS_BSTAR (10): larger ones are refused (issue 16)
+        st.sampled_from(["+0", "+1", *(f"-{k}" for k in range(10))]),
     ),
 )
 def test_property_formatted_elements_round_trip(incl, raan, ecc, argp, ma, mm, day, bstar):
     """Any well-formed line pair loads, with the values its columns say (and sgp4 agrees)."""
-    b = f"{bstar[0]}{bstar[1]:05d}{bstar[2]}{bstar[3]}"
+    b = f"{bstar[0]}{bstar[1]:05d}{bstar[2]}"
     l1 = fix(f"1 44713U 19074A   23{day / 1e8:012.8f}  .00000584  00000+0 {b} 0  999")
     l2 = fix(
         f"2 44713 {incl / 1e4:8.4f} {raan / 1e4:8.4f} {ecc:07d} {argp / 1e4:8.4f} "

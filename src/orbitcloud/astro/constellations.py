@@ -25,7 +25,14 @@ from orbitcloud.astro.elements import (
 )
 from orbitcloud.scenario.base import parse_utc
 from orbitcloud.scenario.errors import OrbitcloudInputError
-from orbitcloud.scenario.model import ClusterSpec, ConstellationSpec, Scenario, SsoSpec, WalkerSpec
+from orbitcloud.scenario.model import (
+    ClusterSpec,
+    ConstellationSpec,
+    Scenario,
+    SsoSpec,
+    WalkerSpec,
+    check_run_size,
+)
 
 _DEG = np.pi / 180.0
 _REV_PER_DAY_TO_RAD_MIN = 2.0 * np.pi / 1440.0
@@ -269,8 +276,22 @@ def build_constellation(
 
 
 def build_satellites(scenario: Scenario) -> SatelliteSet:
-    """All satellites of a scenario, in the order of its constellation entries."""
+    """All satellites of a scenario, in the order of its constellation entries.
+
+    The schema checked the designed satellites against the run limits
+    (:func:`orbitcloud.scenario.model.check_run_size`); here, once TLE/OMM files are read, every
+    satellite of the run is checked again, before any propagation.
+    """
     start = scenario.time.start_dt
-    return SatelliteSet.concat(
-        [build_constellation(c, i, start) for i, c in enumerate(scenario.constellations)]
-    )
+    parts = [build_constellation(c, i, start) for i, c in enumerate(scenario.constellations)]
+    total = sum(len(p) for p in parts)
+    try:
+        check_run_size(total, scenario.time.n_steps)
+    except ValueError as exc:
+        counts = ", ".join(
+            f"{c.name}: {len(p):,}" for c, p in zip(scenario.constellations, parts, strict=True)
+        )
+        raise OrbitcloudInputError(
+            f"{exc} (by constellation: {counts})", "constellations"
+        ) from None
+    return SatelliteSet.concat(parts)

@@ -42,12 +42,14 @@ from xml.parsers import expat
 from sgp4.api import WGS72, Satrec
 
 from orbitcloud.astro.tle import (
+    MAX_ABS_BSTAR,
     CatalogEntry,
     line_of_offset,
     read_input_file,
     sgp4_problem_at_epoch,
 )
 from orbitcloud.scenario.errors import OrbitcloudInputError
+from orbitcloud.scenario.limits import MAX_SATELLITES, clip
 
 __all__ = ["REQUIRED_FIELDS", "load_omm_file", "parse_omm_text"]
 
@@ -90,6 +92,7 @@ _RANGES = (
     ("RA_OF_ASC_NODE", 0.0, 360.0, True, True, "deg", ""),
     ("ARG_OF_PERICENTER", 0.0, 360.0, True, True, "deg", ""),
     ("MEAN_ANOMALY", 0.0, 360.0, True, True, "deg", ""),
+    ("BSTAR", -MAX_ABS_BSTAR, MAX_ABS_BSTAR, True, True, "1/earth radii", "a physical drag term"),
 )
 #: Metadata that, when present, must say these satellites are SGP4 mean elements.
 _METADATA = {
@@ -114,7 +117,7 @@ class _Record:
     def where(self, key: str | None = None) -> str:
         line = self.field_lines.get(key, self.line_no) if key else self.line_no
         head = f"line {line} (record {self.index})" if line else f"record {self.index}"
-        return f"{head}, field {key}" if key else head
+        return f"{head}, field {clip(key)}" if key else head
 
 
 # --- format readers: text -> list of _Record -------------------------------------------------
@@ -140,7 +143,7 @@ def _read_csv(text: str, source: str) -> list[_Record]:
                         )
                     if name in seen:
                         raise OrbitcloudInputError(
-                            f"line {header_line}: the CSV header names column {name!r} twice",
+                            f"line {header_line}: the CSV header names column {clip(repr(name))} twice",
                             source,
                         )
                     seen.add(name)
@@ -148,7 +151,7 @@ def _read_csv(text: str, source: str) -> list[_Record]:
                 if missing:
                     raise OrbitcloudInputError(
                         f"line {header_line}: the CSV header lacks the required column(s) "
-                        f"{', '.join(missing)}; found {', '.join(header)}",
+                        f"{', '.join(missing)}; found {clip(', '.join(header))}",
                         source,
                     )
                 continue
@@ -210,7 +213,8 @@ def _read_json(text: str, source: str) -> list[_Record]:
         doc = [doc]
     if not isinstance(doc, list):
         raise OrbitcloudInputError(
-            f"OMM JSON must be a list of objects (one per satellite), found {_json_type(doc)}",
+            "OMM JSON must be a list of objects (one per satellite), found "
+            f"{_json_scalar_kind(text) or _json_type(doc)} at the top level",
             source,
         )
     records = []
@@ -228,6 +232,29 @@ def _read_json(text: str, source: str) -> list[_Record]:
         rec.fields = item
         records.append(rec)
     return records
+
+
+def _json_scalar_kind(text: str) -> str | None:
+    """What a document that is one JSON scalar holds ("a text", "a number", ...), else None.
+
+    A JSON text, number, true/false or null fits on one line; anything else is not one.
+    """
+    body = text.strip()
+    if not body or "\n" in body or "\r" in body or body[0] in "[{<":
+        return None
+    try:
+        value = json.loads(body)
+    except (ValueError, RecursionError):
+        return None
+    if isinstance(value, str):
+        return f"a text (the JSON string {clip(repr(value), 40)})"
+    if isinstance(value, bool):
+        return f"{'true' if value else 'false'} (a JSON boolean)"
+    if value is None:
+        return "null"
+    if isinstance(value, int | float):
+        return f"a number ({clip(body, 40)})"
+    return None  # pragma: no cover - json.loads gives nothing else
 
 
 def _json_type(value: Any) -> str:
@@ -368,7 +395,7 @@ def _number(rec: _Record, key: str, source: str) -> float:
     if not math.isfinite(value):
         raise OrbitcloudInputError(
             f"{rec.where(key)}: expected {_NUMBER_TEXT} (such as 15.06, .58057E-4 or -1e-5), "
-            f"found {raw!r}",
+            f"found {clip(repr(raw))}",
             source,
         )
     return value
@@ -380,7 +407,8 @@ def _integer(rec: _Record, key: str, source: str, required: bool = True) -> int 
         return None
     if not _INTEGER.fullmatch(raw):
         raise OrbitcloudInputError(
-            f"{rec.where(key)}: expected a whole number (digits only), found {raw!r}", source
+            f"{rec.where(key)}: expected a whole number (digits only), found {clip(repr(raw))}",
+            source,
         )
     return int(raw)
 
@@ -409,7 +437,7 @@ def _epoch_days(rec: _Record, source: str) -> float:
     except ValueError as exc:
         raise OrbitcloudInputError(
             f"{rec.where('EPOCH')}: expected a UTC date and time YYYY-MM-DDThh:mm:ss[.ffffff][Z] "
-            f"(or YYYY-DDDThh:mm:ss[.ffffff][Z]), found {raw!r} ({exc})",
+            f"(or YYYY-DDDThh:mm:ss[.ffffff][Z]), found {clip(repr(raw))} ({exc})",
             source,
         ) from None
     frac = m["f"] or "0"
@@ -423,7 +451,7 @@ def _name(rec: _Record, norad_id: int, source: str) -> str:
     for c in raw:
         if unicodedata.category(c) in ("Cc", "Zl", "Zp"):
             raise OrbitcloudInputError(
-                f"{rec.where('OBJECT_NAME')}: control character U+{ord(c):04X} in {raw!r}",
+                f"{rec.where('OBJECT_NAME')}: control character U+{ord(c):04X} in {clip(repr(raw))}",
                 source,
             )
     return raw or f"NORAD {norad_id}"
@@ -447,7 +475,7 @@ def _build(rec: _Record, source: str) -> CatalogEntry:
         if value is not None and value.upper() not in allowed:
             raise OrbitcloudInputError(
                 f"{rec.where(key)}: expected {' or '.join(allowed)} (SGP4 mean elements), "
-                f"found {value!r}",
+                f"found {clip(repr(value))}",
                 source,
             )
     epoch = _epoch_days(rec, source)
@@ -461,7 +489,7 @@ def _build(rec: _Record, source: str) -> CatalogEntry:
         raw = _text(rec, key, source)
         raise OrbitcloudInputError(
             f"{rec.where(key)}: expected {lo}{hi}{' ' + unit if unit else ''}"
-            f"{' (' + meaning + ')' if meaning else ''}, found {raw!r}",
+            f"{' (' + meaning + ')' if meaning else ''}, found {clip(repr(raw))}",
             source,
         )
 
@@ -502,7 +530,8 @@ def _optional_fields(rec: _Record, sat: Satrec, source: str) -> None:
     if cls:
         if cls not in ("U", "C", "S"):
             raise OrbitcloudInputError(
-                f"{rec.where('CLASSIFICATION_TYPE')}: expected U, C or S, found {cls!r}", source
+                f"{rec.where('CLASSIFICATION_TYPE')}: expected U, C or S, found {clip(repr(cls))}",
+                source,
             )
         sat.classification = cls
     object_id = _text(rec, "OBJECT_ID", source, required=False)
@@ -529,7 +558,9 @@ def _optional_fields(rec: _Record, sat: Satrec, source: str) -> None:
 
 def _sniff(text: str) -> str:
     head = text.lstrip()[:1]
-    return "json" if head in ("[", "{") else "xml" if head == "<" else "csv"
+    if head in ("[", "{") or _json_scalar_kind(text) is not None:
+        return "json"  # a lone JSON string or number is JSON too (and refused as such)
+    return "xml" if head == "<" else "csv"
 
 
 def parse_omm_text(
@@ -578,6 +609,12 @@ def parse_omm_text(
         raise OrbitcloudInputError("no satellites found: the file has no OMM records", source)
     entries: list[CatalogEntry] = []
     first_seen: dict[int, _Record] = {}
+    if len(records) > MAX_SATELLITES:
+        raise OrbitcloudInputError(
+            f"{len(records):,} OMM records, more than the {MAX_SATELLITES:,} satellites a run may "
+            "have (see the limits in docs/scenario.md); split the file or keep the ones you need",
+            source,
+        )
     for rec in records:
         entry = _build(rec, source)
         previous = first_seen.get(entry.norad_id)

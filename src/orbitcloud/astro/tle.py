@@ -19,6 +19,12 @@ epoch: an sgp4 error code, a non-finite state or a perigee below the surface is 
 Errors are ``OrbitcloudInputError`` with messages of the form ``"<file>: line <n>: ..."``. A line
 of 60 or more characters is never taken for a name line (CelesTrak names have at most 24).
 
+Limits (docs/scenario.md, "Limits"): |B*| at most :data:`MAX_ABS_BSTAR` (SGP4 with B* = 1e5
+returns error-free positions 1e31 km out); a file of at most
+:data:`~orbitcloud.scenario.limits.MAX_CATALOGUE_FILE_BYTES`, checked from its size before it is
+read; at most :data:`~orbitcloud.scenario.limits.MAX_SATELLITES` entries; a line quoted in an
+error is cut to :data:`~orbitcloud.scenario.limits.MAX_QUOTE_CHARS` characters.
+
 References
 ----------
 .. [1] CelesTrak, "NORAD Two-Line Element Set Format" (T.S. Kelso),
@@ -41,8 +47,16 @@ from pathlib import Path
 from sgp4.api import SGP4_ERRORS, WGS72, Satrec
 
 from orbitcloud.scenario.errors import OrbitcloudInputError
+from orbitcloud.scenario.files import read_regular_file
+from orbitcloud.scenario.limits import (
+    MAX_CATALOGUE_FILE_BYTES,
+    MAX_QUOTE_CHARS,
+    MAX_SATELLITES,
+    clip,
+)
 
 __all__ = [
+    "MAX_ABS_BSTAR",
     "CatalogEntry",
     "alpha5_to_int",
     "load_tle_file",
@@ -57,6 +71,14 @@ _XPDOTP = 1440.0 / (2.0 * math.pi)  # [rev/day] per [rad/min]
 
 LINE1_TEMPLATE = "1 NNNNNC NNNNNAAA NNNNN.NNNNNNNN +.NNNNNNNN +NNNNN-N +NNNNN-N N NNNNN"
 LINE2_TEMPLATE = "2 NNNNN NNN.NNNN NNN.NNNN NNNNNNN NNN.NNNN NNN.NNNN NN.NNNNNNNNNNNNNN"
+
+MAX_ABS_BSTAR = 10.0
+"""Largest |B*| accepted [1/earth radii]. B* = rho0 Cd (A/m) / 2 with rho0 = 0.157 kg/m^2/ER
+(Vallado 2006): an intact satellite (A/m ~ 0.01 m^2/kg) is near 0.002, the shipped Starlink
+catalogue stays below 0.069 and Vallado's verification set below 0.135, and even a high
+area-to-mass blanket fragment (A/m ~ 30 m^2/kg) is near 5. SGP4 turns B* = 1e5 into error-free
+positions 1e31 km from the Earth (PITFALLS.md); what a large but possible B* does over a run is
+caught by the radius check of :func:`orbitcloud.astro.propagate.propagate_teme`."""
 
 #: A line of this length or longer is never taken for a name line (names have at most 24
 #: characters in CelesTrak's format); it is diagnosed as a malformed TLE line instead.
@@ -254,12 +276,14 @@ class _TleLineError(Exception):
 def _format_error(which: int, line: str, first: int, last: int, message: str) -> str:
     template = LINE1_TEMPLATE if which == 1 else LINE2_TEMPLATE
     cols = f"column {first}" if first == last else f"columns {first}-{last}"
-    marker = " " * (first - 1) + "^" * max(1, last - first + 1)
+    show = max(len(template) + 1, MAX_QUOTE_CHARS)  # the line is quoted up to this column
+    marker = " " * min(first - 1, show) + "^" * max(1, min(last, show) - first + 1)
+    rest = f" ... ({len(line) - show:,} more characters)" if len(line) > show else ""
     return (
         f"TLE line {which}, {cols}: {message}\n"
         f"  official format of line {which}, then your line:\n"
         f"    {template}\n"
-        f"    {_visible(line)}\n"
+        f"    {_visible(line[:show])}{rest}\n"
         f"    {marker}"
     )
 
@@ -277,7 +301,7 @@ def _diagnose(which: int, line: str) -> str | None:
     fields, field_res = (
         (_LINE1_FIELDS, _LINE1_FIELD_RES) if which == 1 else (_LINE2_FIELDS, _LINE2_FIELD_RES)
     )
-    for k, c in enumerate(line, 1):
+    for k, c in enumerate(line[:70], 1):  # the columns a TLE line has, and one more
         if c == "\t":
             return _format_error(
                 which, line, k, k, "a tab character; TLE columns must be filled with spaces"
@@ -317,7 +341,7 @@ def _diagnose(which: int, line: str) -> str | None:
             70,
             n,
             f"the line is {n} columns long; a TLE line has 69 (68 without the checksum), "
-            f"found extra text {line[69:]!r}",
+            f"found extra text {clip(repr(line[69:]))}",
         )
     if n == 69 and line[68] not in "0123456789":
         return _format_error(which, line, 69, 69, f"checksum: expected 1 digit, found {line[68]!r}")
@@ -462,6 +486,20 @@ def _build_entry(name: str, l1: str, l2: str, line_no: int) -> CatalogEntry:
                     f"{label}: expected 0 to {limit:g} degrees, found {l2[first - 1 : first + 7]!r}",
                 ),
             )
+    bstar = _exp_field(l1[53:61])
+    if not abs(bstar) <= MAX_ABS_BSTAR:
+        raise _PairError(
+            line_no,
+            _format_error(
+                1,
+                l1,
+                54,
+                61,
+                f"BSTAR drag term: expected -{MAX_ABS_BSTAR:g} to {MAX_ABS_BSTAR:g} [1/earth "
+                f"radii], found {l1[53:61]!r} = {bstar:.6g} (no object has such a drag term, and "
+                "SGP4 gives garbage positions for it)",
+            ),
+        )
     if not 0.0 < mean_motion < 20.0:
         raise _PairError(
             line_no + 1,
@@ -600,6 +638,12 @@ def parse_tle_text(text: str, source: str = "<string>") -> list[CatalogEntry]:
             )
         seen[entry.norad_id] = first + 1
         entries.append(entry)
+        if len(entries) > MAX_SATELLITES:
+            raise fail(
+                first + 1,
+                f"more than {MAX_SATELLITES:,} satellites in one file, the most a run may have "
+                "(see the limits in docs/scenario.md); split the file or keep the ones you need",
+            )
         i = first + 2
     if not entries:
         raise OrbitcloudInputError(
@@ -659,15 +703,13 @@ def _short(s: str, limit: int = 40) -> str:
 
 
 def read_input_file(path: Path, expected: str) -> bytes:
-    """A user's input file's bytes; a missing, folder or unreadable path is an input error."""
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise OrbitcloudInputError("file not found", path) from None
-    except IsADirectoryError:
-        raise OrbitcloudInputError(f"is a folder, expected {expected}", path) from None
-    except OSError as exc:
-        raise OrbitcloudInputError(f"cannot read the file ({exc.strerror})", path) from None
+    """A user's input file's bytes.
+
+    A missing path, a folder, a device/FIFO/socket (also behind a symlink), a file larger than
+    :data:`~orbitcloud.scenario.limits.MAX_CATALOGUE_FILE_BYTES` (checked before reading) or an
+    unreadable one is an input error.
+    """
+    return read_regular_file(path, expected, MAX_CATALOGUE_FILE_BYTES)
 
 
 def line_of_offset(data: bytes, offset: int) -> int:

@@ -7,6 +7,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
 
+from orbitcloud.scenario.limits import EARLIEST_TIME, LATEST_TIME, TIME_RANGE_TEXT, clip
+
 
 class Model(BaseModel):
     """Strict scenario model: unknown keys rejected, NaN/inf rejected, no str->number coercion.
@@ -34,15 +36,32 @@ def parse_utc(text: str) -> datetime:
         dt = datetime.fromisoformat(t)
     except ValueError:
         raise ValueError(
-            f"{text!r} is not an ISO-8601 UTC time; use e.g. '2023-07-18T00:00:00Z'"
+            f"{clip(repr(text))} is not an ISO-8601 UTC time; use e.g. '2023-07-18T00:00:00Z'"
         ) from None
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=UTC)
-    return dt.astimezone(UTC)
+    try:
+        return dt.astimezone(UTC)
+    except OverflowError:  # an offset that takes it out of years 1-9999
+        raise ValueError(_outside_range(clip(repr(text)))) from None
+
+
+def _outside_range(what: str) -> str:
+    return (
+        f"{what} is outside {TIME_RANGE_TEXT}, the range orbitcloud's models are valid in "
+        "(SGP4 element sets begin in 1957; the Sun, time-scale and Earth-rotation models are "
+        "written for this century)"
+    )
+
+
+def check_time_range(dt: datetime, what: str) -> None:
+    """Raise ValueError unless ``dt`` lies in the documented range of the models (limits.py)."""
+    if not EARLIEST_TIME <= dt <= LATEST_TIME:
+        raise ValueError(_outside_range(what))
 
 
 def _check_utc(text: str) -> str:
-    parse_utc(text)
+    check_time_range(parse_utc(text), repr(text))
     return text
 
 

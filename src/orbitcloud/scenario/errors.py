@@ -23,9 +23,25 @@ class OrbitcloudInputError(ValueError):
     """
 
     def __init__(self, message: str, where: str | Path | None = None) -> None:
-        self.where = None if where is None else str(where)
-        self.detail = message
-        super().__init__(f"{self.where}: {message}" if self.where else message)
+        self.where = None if where is None else _clip_lines(str(where))
+        self.detail = _clip_lines(message)
+        super().__init__(f"{self.where}: {self.detail}" if self.where else self.detail)
+
+
+MAX_MESSAGE_LINE = 1_000
+"""Longest line of an error message: a safety net under the callers' own quoting limits, so a
+1 GB one-line file never ends up in a terminal."""
+
+
+def _clip_lines(text: str) -> str:
+    if len(text) <= MAX_MESSAGE_LINE:
+        return text
+    return "\n".join(
+        line
+        if len(line) <= MAX_MESSAGE_LINE
+        else f"{line[:MAX_MESSAGE_LINE]}... ({len(line) - MAX_MESSAGE_LINE:,} more characters)"
+        for line in text.split("\n")
+    )
 
 
 class OrbitcloudWarning(UserWarning):

@@ -20,6 +20,8 @@ from typing import Annotated, Any, Union, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 
 from orbitcloud.scenario.errors import OrbitcloudInputError
+from orbitcloud.scenario.files import check_regular_file
+from orbitcloud.scenario.limits import MAX_CATALOGUE_FILE_BYTES, MAX_SCENARIO_FILE_BYTES, clip
 from orbitcloud.scenario.model import Scenario
 from orbitcloud.scenario.orbit_ops import resolve_orbit_ops_paths
 from orbitcloud.scenario.yamlio import load_yaml_file, load_yaml_text
@@ -184,7 +186,7 @@ def _message(err: Mapping[str, Any], parts: list[str]) -> str | None:
     value = err.get("input")
     msg = str(err["msg"])
     if kind == "extra_forbidden":
-        key = parts[-1] if parts else "?"
+        key = clip(parts[-1]) if parts else "?"
         parent = _model_at(parts[:-1])
         allowed = list(parent.model_fields) if parent else []
         close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.7)
@@ -209,6 +211,16 @@ def _message(err: Mapping[str, Any], parts: list[str]) -> str | None:
         return f"takes at most {ctx.get('max_length')} entries, found {ctx.get('actual_length')}"
     if kind == "string_too_short" and err.get("ctx", {}).get("min_length") == 1:
         return "must not be empty"
+    if kind in ("string_too_short", "string_too_long") and isinstance(value, str):
+        ctx = err.get("ctx", {})
+        bound = (
+            f"at least {ctx.get('min_length')}"
+            if kind == "string_too_short"
+            else f"at most {ctx.get('max_length')}"
+        )
+        return (
+            f"must be {bound} characters long, got {len(value):,} characters ({_describe(value)})"
+        )
     if kind in ("model_type", "model_attributes_type", "dict_type"):
         return f"must be a mapping of fields (key: value lines), got {_describe(value)}"
     if kind in ("value_error", "assertion_error"):
@@ -255,7 +267,8 @@ def format_validation_error(
     errors = exc.errors(include_url=False)
     rows: list[tuple[list[str], str]] = []
     for err in errors:
-        parts = _loc_to_path(tuple(err["loc"]), data, err["type"])
+        # a key may be any length: cut as the YAML reader cut it for its line numbers
+        parts = [clip(p) for p in _loc_to_path(tuple(err["loc"]), data, err["type"])]
         text = _message(err, parts)
         if text is not None:
             rows.append((parts, text))
@@ -313,15 +326,23 @@ def _resolve_paths(
             if not p.is_absolute():
                 p = folder / p
             p = Path(os.path.abspath(p))  # absolute, ".." collapsed for the message
+            shown = clip(repr(value))
             if p.is_dir():
                 raise OrbitcloudInputError(
-                    f"{where}: {value!r} is a folder ({p}); expected a {key[:3].upper()} file",
+                    f"{where}: {shown} is a folder ({p}); expected a {key[:3].upper()} file",
                     source,
                 )
+            if p.exists():  # a device, FIFO or socket (or a link to one), or too large
+                try:
+                    check_regular_file(p, f"a {key[:3].upper()} file", MAX_CATALOGUE_FILE_BYTES)
+                except OrbitcloudInputError as exc:
+                    raise OrbitcloudInputError(
+                        f"{where}: {shown} ({p}): {exc.detail}", source
+                    ) from None
             if not p.is_file():
                 rel = "the scenario file's folder" if base_dir is not None else "the current folder"
                 raise OrbitcloudInputError(
-                    f"{where}: file {value!r} not found (looked for {p}); a relative path is "
+                    f"{where}: file {shown} not found (looked for {p}); a relative path is "
                     f"resolved against {rel}, {folder.absolute()}",
                     source,
                 )
@@ -388,13 +409,15 @@ def load_scenario(source: str | Path | dict | Scenario) -> Scenario:
         p = builtin_path(str(source))
     elif p.is_dir():
         raise OrbitcloudInputError("is a folder; expected a scenario YAML file", p)
+    elif p.exists():  # a device, FIFO or socket, or a symlink to one
+        check_regular_file(p, "a scenario YAML file")
     else:
         raise OrbitcloudInputError(
             "no such scenario file, and no built-in scenario of that name; "
             f"{_did_you_mean(str(source), names)}built-in scenarios: {', '.join(names)}",
             str(source),
         )
-    data, lines = load_yaml_file(p)
+    data, lines = load_yaml_file(p, MAX_SCENARIO_FILE_BYTES, "a scenario YAML file")
     return scenario_from_dict(data, str(p), p.parent, lines)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -19,21 +19,42 @@ from pydantic import (
     Field,
     SerializationInfo,
     SerializerFunctionWrapHandler,
+    ValidationInfo,
+    field_validator,
     model_serializer,
     model_validator,
 )
 from pydantic_core import to_jsonable_python
 
-from orbitcloud.scenario.base import Model, UtcTime, parse_utc
+from orbitcloud.scenario.base import Model, UtcTime, check_time_range, parse_utc
 from orbitcloud.scenario.economics import EconomicsSpec
 from orbitcloud.scenario.environment import EnvironmentSpec
+from orbitcloud.scenario.limits import (
+    LATEST_TIME,
+    MAX_DURATION_DAYS,
+    MAX_SATELLITE_STEPS,
+    MAX_SATELLITES,
+    MAX_STEPS,
+    MIN_PERIGEE_KM,
+    SSO_MAX_ALTITUDE_KM,
+    clip,
+)
 from orbitcloud.scenario.network import GroundSpec, IslSpec, NetworkSpec
 from orbitcloud.scenario.operations import EventSpec, SchedulingSpec, WorkloadsSpec
 from orbitcloud.scenario.orbit_ops import OrbitOpsSpec
 from orbitcloud.scenario.spacecraft import SpacecraftSpec
 
-MAX_STEPS = 50_000_000
-"""Upper bound on time steps in one run (a year at 1 s is 3.2e7): beyond it, a typo is likelier."""
+__all__ = [
+    "MAX_STEPS",
+    "ClusterSpec",
+    "ConstellationSpec",
+    "OutputsSpec",
+    "Scenario",
+    "SsoSpec",
+    "TimeSpec",
+    "WalkerSpec",
+    "resolved_dict",
+]
 
 
 class TimeSpec(Model):
@@ -53,13 +74,34 @@ class TimeSpec(Model):
             raise ValueError("give exactly one of duration_h or duration_s, not both")
         if self.duration_h is None and self.duration_s is None:
             raise ValueError("the run length is missing: give duration_h or duration_s")
-        n = self.n_steps
-        if n > MAX_STEPS:
+        days = self.duration_total_s / 86_400.0
+        if days > MAX_DURATION_DAYS:
             raise ValueError(
-                f"{n} time steps (duration / step_s + 1) is more than the {MAX_STEPS} allowed; "
-                "use a larger step_s or a shorter duration"
+                f"the run lasts {days:,.6g} days, more than the {MAX_DURATION_DAYS:,.0f} days "
+                "(10 years) allowed: models that follow the clock (NRLMSIS every 3 h, thermal "
+                "sub-steps) cost about 0.2 s per simulated day whatever step_s is (see the limits "
+                "in docs/scenario.md)"
+            )
+        ratio = self.duration_total_s / self.step_s  # inf for a subnormal step_s
+        if not ratio < MAX_STEPS:
+            shown = f"{int(ratio) + 1:,}" if math.isfinite(ratio) else "infinitely many"
+            raise ValueError(
+                f"{shown} time steps (duration / step_s + 1) is more than the {MAX_STEPS:,} "
+                "allowed; use a larger step_s or a shorter duration"
+            )
+        start = self.start_dt
+        check_time_range(start, f"time.start {self.start!r}")
+        if start.timestamp() + self.duration_total_s > LATEST_TIME.timestamp():
+            check_time_range(  # raises, naming the range and why
+                LATEST_TIME + timedelta(seconds=1),
+                f"the run's end ({self.start} + {days:,.6g} days)",
             )
         return self
+
+    @property
+    def end_dt(self) -> datetime:
+        """The instant the run's duration ends (the last step is at or before it)."""
+        return datetime.fromtimestamp(self.start_dt.timestamp() + self.duration_total_s, UTC)
 
     @property
     def duration_total_s(self) -> float:
@@ -77,6 +119,33 @@ class TimeSpec(Model):
         return int(self.duration_total_s / self.step_s + 1e-9) + 1
 
 
+def _run_window(time: TimeSpec) -> tuple[float, float, str]:
+    """The run's start and end [UTC s since 1970] and how to name it in a message."""
+    run0 = time.start_dt.timestamp()
+    return run0, run0 + time.duration_total_s, f"{time.start} + {time.duration_total_s / 3600:g} h"
+
+
+def check_run_size(n_sat: int, n_steps: int, what: str = "") -> None:
+    """Raise ValueError past the documented satellite and satellite-step limits (limits.py).
+
+    Called by the schema for designed satellites and again, once TLE/OMM files are read, with
+    every satellite of the run (:func:`orbitcloud.astro.constellations.build_satellites`).
+    """
+    label = f"{what} satellites" if what else "satellites"
+    if n_sat > MAX_SATELLITES:
+        raise ValueError(
+            f"{n_sat:,} {label} is more than the {MAX_SATELLITES:,} a run may have (see the "
+            "limits in docs/scenario.md); use fewer satellites, or limit: N on a constellation"
+        )
+    if n_sat * n_steps > MAX_SATELLITE_STEPS:
+        raise ValueError(
+            f"{n_sat:,} {label} x {n_steps:,} time steps = {n_sat * n_steps:,.3g} "
+            f"satellite-steps is more than the {MAX_SATELLITE_STEPS:,.0e} allowed (about 10 "
+            "minutes of SGP4 alone and a ~40 GB positions table; see the limits in "
+            "docs/scenario.md); use a larger step_s, a shorter run or fewer satellites"
+        )
+
+
 HYPATIA_ALTITUDE_TOL = 0.10
 """How far (relative) ``altitude_km`` may sit from the two-body altitude of the mean motion with
 layout: hypatia. Hypatia's configs round: its Starlink shell (15.19 rev/day, 550 km) is 7.5 %
@@ -87,12 +156,28 @@ HYPATIA_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 """The epoch of every TLE Hypatia's generator writes (``00001.00000000``)."""
 
 
+_R_EARTH_KM = 6378.137
+"""WGS84 equatorial radius [km]: a designed shell's altitude is its mean semi-major axis minus
+this (astro.constants.R_EARTH_M)."""
+
+
 def _circular_altitude_km(mean_motion_rev_per_day: float) -> float:
     """Two-body altitude of a circular orbit with this mean motion [km] (Kepler's third law,
     WGS72 mu and equatorial radius, as SGP4 uses)."""
     n_rad_s = mean_motion_rev_per_day * 2.0 * math.pi / 86_400.0
     a_km = (398_600.8 / n_rad_s**2) ** (1.0 / 3.0)
     return a_km - 6378.135
+
+
+def _sso_exists(altitude_km: float) -> None:
+    """Raise ValueError above the altitude where a sun-synchronous orbit exists (limits.py)."""
+    if altitude_km > SSO_MAX_ALTITUDE_KM:
+        raise ValueError(
+            f"altitude_km {altitude_km:g} is above {SSO_MAX_ALTITUDE_KM:,.0f} km, the highest "
+            "sun-synchronous orbit orbitcloud designs: from about 5,980 km up none exists (the "
+            "inclination that makes the J2 node turn 360 deg a year reaches 180 deg, and higher "
+            "the node turns too slowly at any inclination); use a lower altitude, or a walker shell"
+        )
 
 
 class WalkerSpec(Model):
@@ -163,7 +248,40 @@ class WalkerSpec(Model):
             raise ValueError(
                 f"phase_factor {self.phase_factor} must be in 0 .. planes-1 = {self.planes - 1}"
             )
+        total = self.planes * self.sats_per_plane
+        if total > MAX_SATELLITES:
+            raise ValueError(
+                f"planes x sats_per_plane = {self.planes:,} x {self.sats_per_plane:,} = "
+                f"{total:,} satellites, more than the {MAX_SATELLITES:,} a run may have (see "
+                "the limits in docs/scenario.md)"
+            )
+        self._check_perigee()
         return self
+
+    def _check_perigee(self) -> None:
+        """The orbit's perigee must be at least MIN_PERIGEE_KM above the surface."""
+        ecc = self.eccentricity or 0.0
+        if self.altitude_km is not None and self.layout == "walker":
+            a_km = _R_EARTH_KM + self.altitude_km
+            given = f"altitude_km {self.altitude_km:g}"
+        else:
+            assert self.mean_motion_rev_per_day is not None  # checked above
+            a_km = _R_EARTH_KM + _circular_altitude_km(self.mean_motion_rev_per_day)
+            given = f"mean_motion_rev_per_day {self.mean_motion_rev_per_day:g}"
+        if ecc == 0.0 and self.layout == "hypatia":
+            ecc = 1e-7
+        perigee_km = a_km * (1.0 - ecc) - _R_EARTH_KM
+        if perigee_km < MIN_PERIGEE_KM:
+            below = (
+                f"{-perigee_km:,.0f} km below the Earth's surface"
+                if perigee_km < 0
+                else f"at {perigee_km:,.0f} km altitude"
+            )
+            with_e = f" with eccentricity {ecc:g}" if ecc else ""
+            raise ValueError(
+                f"{given}{with_e} puts the perigee {below}; a designed orbit's perigee must be "
+                f"at least {MIN_PERIGEE_KM:g} km up (lower, it decays within about a day)"
+            )
 
 
 class SsoSpec(Model):
@@ -175,9 +293,15 @@ class SsoSpec(Model):
 
     altitude_km: float = Field(gt=150, lt=6_000)
     ltan_h: float = Field(ge=0, lt=24, description="local time of the ascending node [h]")
-    count: int = Field(1, ge=1, le=100_000)
+    count: int = Field(1, ge=1, le=MAX_SATELLITES)
     epoch: UtcTime | None = None
     bstar: float = Field(0.0, ge=-1, le=1)
+
+    @field_validator("altitude_km")
+    @classmethod
+    def _sun_synchronous(cls, altitude_km: float) -> float:
+        _sso_exists(altitude_km)
+        return altitude_km
 
 
 class ClusterSpec(Model):
@@ -196,6 +320,18 @@ class ClusterSpec(Model):
     inclination_deg: float | None = Field(None, ge=0, le=180)
     raan_deg: float = Field(0.0, ge=-360, le=360)
     epoch: UtcTime | None = None
+
+    @model_validator(mode="after")
+    def _centre_orbit(self) -> ClusterSpec:
+        if self.inclination_deg is None:  # the centre orbit is sun-synchronous
+            try:
+                _sso_exists(self.altitude_km)
+            except ValueError as exc:
+                raise ValueError(
+                    f"{exc}; or give inclination_deg (and raan_deg) for a centre orbit that is "
+                    "not sun-synchronous"
+                ) from None
+        return self
 
 
 class ConstellationSpec(Model):
@@ -228,6 +364,18 @@ class ConstellationSpec(Model):
                 f"cluster (found {', '.join(given) or 'none'})"
             )
         return self
+
+    def designed_count(self) -> int | None:
+        """Satellites of a designed source (after ``limit``); None for a file, unknown until read."""
+        if self.walker is not None:
+            n = self.walker.planes * self.walker.sats_per_plane
+        elif self.sso is not None:
+            n = self.sso.count
+        elif self.cluster is not None:
+            n = self.cluster.count
+        else:
+            return None
+        return n if self.limit is None else min(n, self.limit)
 
     @property
     def kind(self) -> str:
@@ -306,6 +454,74 @@ class Scenario(Model):
             raise ValueError(f"constellation names must be unique; repeated: {', '.join(dup)}")
         return self
 
+    # Cross-section checks as field validators, so that an error names its section (and line):
+    # pydantic validates fields in order, so ``time`` and ``workloads`` are in ``info.data`` by
+    # then (absent if they failed themselves: then the check is skipped).
+
+    @field_validator("constellations")
+    @classmethod
+    def _size(cls, value: list[ConstellationSpec], info: ValidationInfo) -> list[ConstellationSpec]:
+        """The designed satellites (files are counted when read) against the run limits."""
+        time = info.data.get("time")
+        designed = sum(c.designed_count() or 0 for c in value)
+        check_run_size(designed, time.n_steps if time else 1, "designed (walker, sso, cluster)")
+        return value
+
+    @field_validator("scheduling")
+    @classmethod
+    def _scheduling_used(cls, value: SchedulingSpec, info: ValidationInfo) -> SchedulingSpec:
+        if info.data.get("workloads") is not None or "workloads" not in info.data:
+            return value
+        changed = {
+            k: v
+            for k, v in value.model_dump().items()
+            if v != SchedulingSpec.model_fields[k].default
+        }
+        if changed:
+            given = ", ".join(f"{k}: {clip(repr(v))}" for k, v in changed.items())
+            raise ValueError(
+                f"{given}: scheduling places workload requests, but the scenario has no "
+                "workloads section, so it would change nothing; add workloads or remove "
+                "scheduling"
+            )
+        return value
+
+    @field_validator("events")
+    @classmethod
+    def _events_used(cls, value: list[EventSpec], info: ValidationInfo) -> list[EventSpec]:
+        """Events act on the workloads: without them, events are refused."""
+        if value and info.data.get("workloads") is None and "workloads" in info.data:
+            raise ValueError(
+                f"{len(value)} event(s) given, but events act on the workloads (outages, "
+                "failures and storms change what is served) and the scenario has no workloads "
+                "section, so they would change nothing; add workloads or remove events"
+            )
+        return value
+
+    def advisories(self) -> list[str]:
+        """What in this scenario will change nothing in its run: an event or a storm window
+        entirely outside the run's time (shown as warnings, not refused: a shortened copy of a
+        scenario, or a sweep over ``duration_h``, keeps its events)."""
+        run0, run1, window = _run_window(self.time)
+        out = []
+        for i, e in enumerate(self.events):
+            a = parse_utc(e.start).timestamp() if e.start else run0
+            b = a + e.duration_h * 3600.0 if e.duration_h is not None else run1
+            if b <= run0 or a > run1:
+                span = f"{e.start} for {e.duration_h:g} h" if e.duration_h else f"from {e.start}"
+                out.append(
+                    f"events.{i} ({e.kind}, {span}) lies entirely outside the run ({window}) "
+                    "and changes nothing"
+                )
+        for i, st in enumerate(self.environment.storms):
+            a, b = parse_utc(st.start).timestamp(), parse_utc(st.end).timestamp()
+            if b <= run0 or a > run1:
+                out.append(
+                    f"environment.storms.{i} ({st.start} to {st.end}) lies entirely outside the "
+                    f"run ({window}) and changes nothing"
+                )
+        return out
+
     def scenario_hash(self) -> str:
         """SHA-256 (hex, 16 chars) of the canonical JSON of the resolved scenario.
 
@@ -330,10 +546,14 @@ class Scenario(Model):
 
 def _file_digest(path: str) -> str:
     """``sha256:<hex>`` of a file's bytes, or the path itself if it cannot be read."""
+    digest = hashlib.sha256()
     try:
-        return "sha256:" + hashlib.sha256(Path(path).read_bytes()).hexdigest()
+        with Path(path).open("rb") as f:  # streamed: a catalogue can be 200 MB
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
     except OSError:
         return path
+    return "sha256:" + digest.hexdigest()
 
 
 def resolved_dict(model: BaseModel) -> dict[str, Any]:

@@ -13,6 +13,8 @@ from pydantic import Field, model_validator
 
 from orbitcloud.scenario.base import Model
 from orbitcloud.scenario.errors import OrbitcloudInputError
+from orbitcloud.scenario.files import check_regular_file
+from orbitcloud.scenario.limits import clip
 
 __all__ = [
     "THRUSTER_PRESETS",
@@ -49,12 +51,41 @@ THRUSTER_PRESETS: dict[str, dict[str, float | str]] = {
 """Built-in thrusters: specific impulse [s] and thrust [N], each with its source."""
 
 
+PACKAGE_PREFIX = "package:"
+
+
+def _package_data_names() -> list[str]:
+    root = resources.files("orbitcloud") / "data"
+    return sorted(p.name for p in root.iterdir() if p.is_file() and not p.name.startswith("_"))
+
+
 def resolve_data_file(value: str, base_dir: Path | None = None) -> Path:
     """Where a file named in ``orbit_ops`` is: ``package:<name>`` is orbitcloud's own data
     (e.g. ``package:starlink-2023-07-18.tle``); a relative path is taken against ``base_dir``
-    (the scenario file's folder) or the current folder."""
-    if value.startswith("package:"):
-        return Path(str(resources.files("orbitcloud") / "data" / value[len("package:") :]))
+    (the scenario file's folder) or the current folder.
+
+    After ``package:`` only a plain file name of orbitcloud's data folder is allowed: an absolute
+    path, ``..``, a folder part or a backslash is an :class:`OrbitcloudInputError` (it would read
+    any file on the machine and echo it into errors).
+    """
+    if value.startswith(PACKAGE_PREFIX):
+        name = value[len(PACKAGE_PREFIX) :]
+        plain = (
+            name
+            and name not in (".", "..")
+            and "/" not in name
+            and "\\" not in name
+            and "\x00" not in name
+            and not Path(name).is_absolute()
+        )
+        if not plain:
+            raise OrbitcloudInputError(
+                f"{clip(repr(value))}: after 'package:' give the plain name of one of "
+                f"orbitcloud's data files ({', '.join(_package_data_names())}); a folder, '..' "
+                "or an absolute path is not allowed there (write the path without 'package:' "
+                "for a file of your own)"
+            )
+        return Path(str(resources.files("orbitcloud") / "data" / name))
     p = Path(value).expanduser()
     if not p.is_absolute():
         p = (base_dir or Path.cwd()) / p
@@ -182,11 +213,22 @@ def resolve_orbit_ops_paths(
     if spec is None or not spec.conjunctions.background_tle_file:
         return
     value = spec.conjunctions.background_tle_file
-    p = resolve_data_file(value, base_dir)
+    field = "orbit_ops.conjunctions.background_tle_file"
+    try:
+        p = resolve_data_file(value, base_dir)
+    except OrbitcloudInputError as exc:
+        raise OrbitcloudInputError(f"{field}: {exc.detail}", where) from None
+    if p.exists() and not p.is_file():  # a folder, device, FIFO or socket (or a link to one)
+        try:
+            check_regular_file(p, "a TLE file")
+        except OrbitcloudInputError as exc:
+            raise OrbitcloudInputError(
+                f"{field}: {clip(repr(value))} ({p}): {exc.detail}", where
+            ) from None
     if not p.is_file():
         folder = "the scenario file's folder" if base_dir is not None else "the current folder"
         raise OrbitcloudInputError(
-            f"orbit_ops.conjunctions.background_tle_file: file {value!r} not found (looked for "
+            f"{field}: file {clip(repr(value))} not found (looked for "
             f"{p}); a relative path is resolved against {folder}, and 'package:<name>' names "
             "orbitcloud's own data (package:starlink-2023-07-18.tle)",
             where,

@@ -15,6 +15,12 @@ The document is first composed into nodes and walked once: a duplicate key is re
 its dotted path and both lines, and the line of every key is recorded so that schema errors can
 name ``field.path (line N)``. Aliases and merge keys (``<<: *base``) work; a key given next to
 a merge overrides the merged value, as YAML intends.
+
+Hostile documents give one error too: a control character (NUL, ESC, ...) names its line and
+column, nesting deeper than :data:`~orbitcloud.scenario.limits.MAX_YAML_DEPTH` is refused while
+composing (before Python's recursion limit), an explicitly tagged value that is not what its tag
+says (``!!int abc``, an integer of 5,000 digits) names its line, and a file is read only if it
+is a regular file within its size limit (:mod:`orbitcloud.scenario.limits`).
 """
 
 from __future__ import annotations
@@ -26,6 +32,8 @@ from typing import Any
 import yaml
 
 from orbitcloud.scenario.errors import OrbitcloudInputError
+from orbitcloud.scenario.files import read_regular_file
+from orbitcloud.scenario.limits import MAX_YAML_DEPTH, MAX_YAML_FILE_BYTES, clip
 
 _BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
 _NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
@@ -38,7 +46,26 @@ _MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
 class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader with YAML 1.2 core-schema scalars."""
+    """SafeLoader with YAML 1.2 core-schema scalars and a nesting limit."""
+
+    _depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        # PyYAML composes recursively (about 2 Python frames per level): refuse deep nesting
+        # here, with its line, long before Python's recursion limit
+        self._depth += 1
+        try:
+            if self._depth > MAX_YAML_DEPTH:
+                mark = self.peek_event().start_mark
+                raise yaml.composer.ComposerError(
+                    None,
+                    None,
+                    f"nested more than {MAX_YAML_DEPTH} levels deep (a scenario needs about 8)",
+                    mark,
+                )
+            return super().compose_node(parent, index)  # type: ignore[no-any-return]
+        finally:
+            self._depth -= 1
 
 
 # Replace the YAML 1.1 implicit resolvers with the YAML 1.2 core schema (plus the merge key).
@@ -53,13 +80,22 @@ for _tag, _regexp, _first in (
     _StrictLoader.add_implicit_resolver(_tag, _regexp, _first)
 
 
+def _bad_scalar(node: yaml.Node, what: str, text: str) -> yaml.constructor.ConstructorError:
+    return yaml.constructor.ConstructorError(
+        None, None, f"expected {what}, found {clip(text)!r}", node.start_mark
+    )
+
+
 def _construct_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
     text = str(loader.construct_scalar(node))
-    if text.startswith("0o"):
-        return int(text[2:], 8)
-    if text.startswith("0x"):
-        return int(text[2:], 16)
-    return int(text, 10)
+    try:  # an explicit !!int may hold anything; Python refuses ints of over 4,300 digits
+        if text.startswith("0o"):
+            return int(text[2:], 8)
+        if text.startswith("0x"):
+            return int(text[2:], 16)
+        return int(text, 10)
+    except ValueError:
+        raise _bad_scalar(node, "a whole number of at most 4,300 digits", text) from None
 
 
 def _construct_float(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> float:
@@ -71,16 +107,34 @@ def _construct_float(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> float:
         return float("-inf")
     if low == ".nan":
         return float("nan")
-    return float(text)
+    if not _FLOAT.match(text) and not _INT.match(text):  # an explicit !!float tag
+        raise _bad_scalar(node, "a number", text)
+    try:
+        return (
+            float(text)
+            if not text.startswith(("0o", "0x"))
+            else float(_construct_int(loader, node))
+        )
+    except (ValueError, OverflowError):
+        raise _bad_scalar(node, "a number", text) from None
 
 
 def _construct_bool(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> bool:
-    return str(loader.construct_scalar(node)).lower() == "true"
+    text = str(loader.construct_scalar(node))
+    if not _BOOL.match(text):  # an explicit !!bool tag on something else
+        raise _bad_scalar(node, "true or false", text)
+    return text.lower() == "true"
+
+
+def _construct_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> str:
+    """An explicit ``!!timestamp`` stays the text written (timestamps are text here)."""
+    return str(loader.construct_scalar(node))
 
 
 _StrictLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 _StrictLoader.add_constructor("tag:yaml.org,2002:float", _construct_float)
 _StrictLoader.add_constructor("tag:yaml.org,2002:bool", _construct_bool)
+_StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_text)
 
 
 def _key_text(loader: _StrictLoader, node: yaml.Node, source: str, path: str) -> Any:
@@ -117,7 +171,7 @@ def _walk(
             if key_node.tag == _MERGE_TAG:
                 continue
             key = _key_text(loader, key_node, source, path)
-            child = f"{path}.{key}" if path else str(key)
+            child = f"{path}.{clip(str(key))}" if path else clip(str(key))
             line = key_node.start_mark.line + 1
             try:
                 earlier = first_line.get(key)
@@ -125,7 +179,7 @@ def _walk(
                 earlier = None
             if earlier is not None:
                 raise OrbitcloudInputError(
-                    f"{child} (line {line}): duplicate key {key!r}, first given on line "
+                    f"{child} (line {line}): duplicate key {clip(repr(key))}, first given on line "
                     f"{earlier}; each key may appear only once in a mapping (YAML would "
                     "silently keep the last one)",
                     source,
@@ -158,14 +212,21 @@ def load_yaml_text(text: str, source_name: str = "<string>") -> tuple[Any, dict[
         For invalid YAML (with line and column), more than one document, or a duplicate key
         (with its dotted path and both lines).
     """
-    loader = _StrictLoader(text)
+    loader: _StrictLoader | None = None
     try:
+        loader = _StrictLoader(text)  # the reader refuses control characters right here
         node = loader.get_single_node()
         lines: dict[str, int] = {}
         if node is None:
             return None, lines
         _walk(loader, node, "", lines, source_name, set())
         data = loader.construct_document(node)
+    except yaml.reader.ReaderError as exc:
+        raise _reader_error(text, exc, source_name) from None
+    except RecursionError:  # pragma: no cover - the depth limit comes first
+        raise OrbitcloudInputError(
+            f"not valid YAML (nested more than {MAX_YAML_DEPTH} levels deep)", source_name
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
@@ -180,21 +241,42 @@ def load_yaml_text(text: str, source_name: str = "<string>") -> tuple[Any, dict[
             f"{where}not valid YAML ({problem}){hint}", source_name
         ) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     return data, lines
 
 
-def load_yaml_file(path: str | Path) -> tuple[Any, dict[str, int]]:
-    """Read and parse a YAML file strictly; a missing or non-UTF-8 file is an input error."""
+def _reader_error(
+    text: str, exc: yaml.reader.ReaderError, source_name: str
+) -> OrbitcloudInputError:
+    """A character YAML does not allow (NUL, ESC, ...): its line, column and code point."""
+    pos = max(0, min(int(exc.position), len(text)))
+    line = text.count("\n", 0, pos) + 1
+    column = pos - (text.rfind("\n", 0, pos) + 1) + 1
+    ch = exc.character
+    code = f"U+{ch:04X}" if isinstance(ch, int) else f"U+{ord(ch):04X}" if ch else "?"
+    return OrbitcloudInputError(
+        f"line {line}, column {column}: control character {code} is not allowed in YAML "
+        "(only tab, line breaks and printable characters are; write it as an escape such as "
+        '"\\x00" inside double quotes if you need it)',
+        source_name,
+    )
+
+
+def load_yaml_file(
+    path: str | Path, max_bytes: int = MAX_YAML_FILE_BYTES, expected: str = "a YAML file"
+) -> tuple[Any, dict[str, int]]:
+    """Read and parse a YAML file strictly.
+
+    A missing path, a folder, a device/FIFO (also behind a symlink), a file larger than
+    ``max_bytes`` (default :data:`~orbitcloud.scenario.limits.MAX_YAML_FILE_BYTES`) or one that
+    is not UTF-8 is an input error, found before the file is read (size, kind) or parsed
+    (encoding). ``expected`` names the kind of file in messages.
+    """
     p = Path(path)
+    data = read_regular_file(p, expected, max_bytes)
     try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise OrbitcloudInputError("file not found", p) from None
-    except IsADirectoryError:
-        raise OrbitcloudInputError("is a folder, expected a YAML file", p) from None
-    except PermissionError:
-        raise OrbitcloudInputError("cannot read the file (permission denied)", p) from None
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise OrbitcloudInputError(
             f"not UTF-8 text (byte {exc.start} cannot be decoded); save the file as UTF-8", p
