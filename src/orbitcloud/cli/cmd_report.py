@@ -7,6 +7,7 @@ package is imported inside the commands, so ``orbitcloud --help`` stays fast.
 from __future__ import annotations
 
 import contextlib
+import errno
 import webbrowser
 from collections.abc import Callable
 from pathlib import Path
@@ -84,10 +85,10 @@ def _reading(folder: Path, what: str, job: Callable[[], T]) -> T:
     except OSError as exc:
         if exc.filename is not None and Path(exc.filename).suffix == ".parquet":
             _fail(f"cannot read {exc.filename} ({exc.strerror or exc}); rerun the scenario")
-        _fail(
-            f"cannot write {what} into {folder} ({exc.strerror or exc}); a read-only folder? "
-            "copy it somewhere writable"
-        )
+        hint = ""
+        if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+            hint = "; the folder is read-only: copy it somewhere writable"
+        _fail(f"cannot write {what} into {folder} ({exc.strerror or exc}){hint}")
 
 
 def report(
