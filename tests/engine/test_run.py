@@ -206,3 +206,20 @@ def test_satellites_columns_do_not_depend_on_the_hash_seed():
         for seed in ("0", "1", "2", "3")
     }  # fmt: skip
     assert len(outs) == 1, outs
+
+
+def test_a_storm_outside_the_run_is_a_warning_of_the_run():
+    text = (SMALL % 1) + (
+        "environment:\n  storms:\n"
+        '    - {start: "2024-01-01T00:00:00Z", end: "2024-01-02T00:00:00Z", ap: 200}\n'
+    )
+    ctx, _ = run_memory(load_scenario_text(text))
+    assert any("environment.storms.0" in w and "outside the run" in w for w in ctx.warnings)
+
+
+def test_long_runs_of_few_satellites_come_in_day_sized_chunks():
+    from orbitcloud.astro.ephemeris import MAX_CHUNK_STEPS, chunk_steps_for
+
+    assert chunk_steps_for(10, 100_000) == MAX_CHUNK_STEPS
+    assert chunk_steps_for(10_000, 100_000) == 100
+    assert chunk_steps_for(10, 50) == 50

@@ -71,9 +71,15 @@ class EphemerisChunk:
         return EphemerisChunk(k0, k1, **{f: getattr(self, f)[sl] for f in _ARRAY_FIELDS})
 
 
+MAX_CHUNK_STEPS = 1440
+"""At most this many steps per chunk (a day at 60 s): progress shows early in a long run of a
+few satellites, and the per-chunk NRLMSIS grid stays small. Chunking never changes an answer."""
+
+
 def chunk_steps_for(n_sat: int, n_steps: int, budget: int = DEFAULT_CHUNK_SAT_STEPS) -> int:
-    """Steps per chunk so that one chunk holds about ``budget`` satellite-steps."""
-    return int(max(1, min(n_steps, budget // max(n_sat, 1))))
+    """Steps per chunk so that one chunk holds about ``budget`` satellite-steps (and at most
+    :data:`MAX_CHUNK_STEPS` steps)."""
+    return int(max(1, min(n_steps, MAX_CHUNK_STEPS, budget // max(n_sat, 1))))
 
 
 def compute_chunk(

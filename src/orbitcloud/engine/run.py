@@ -93,6 +93,7 @@ def prepare(
     grid = TimeGrid(scenario.time.start_dt, scenario.time.step_s, scenario.time.n_steps,
                     scenario.time.ut1_utc_s)  # fmt: skip
     ctx = RunContext(scenario=scenario, sats=sats, grid=grid, sink=sink, progress=progress)
+    ctx.warnings.extend(scenario.advisories())  # e.g. an event entirely outside the run
     stages = build_stages(scenario)
     for st in stages:
         st.start(ctx)

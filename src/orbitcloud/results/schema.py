@@ -172,7 +172,8 @@ _SPECS: tuple[TableSpec, ...] = (
         C("lon_deg", F32, "deg", "WGS84 geodetic longitude, -180..180"),
         C("alt_km", F32, "km", "WGS84 geodetic altitude"),
         C("sunlit", F32, "1", "fraction of the Sun's disk visible, 0..1 (penumbra in between)"),
-        C("sgp4_error", I8, "", "SGP4 error code, 0 = fine; a flagged row has nulls, never NaN"),
+        C("sgp4_error", I8, "", "SGP4 error code, 0 = fine, 1-6 sgp4's own, 7 a non-finite and "
+          "8 a non-physical position with sgp4's code 0; a flagged row has nulls, never NaN"),
     ),
     _t(
         "sat_state", "Power, thermal, radiation and compute state of every satellite over time.",
