@@ -139,3 +139,23 @@ def test_engine_files_are_orchestration_sized(path):
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             n = node.end_lineno - node.lineno + 1  # type: ignore[operator]
             assert n <= 80, f"{path.name}: {node.name} is {n} lines"
+
+
+def test_stage_errors_name_the_file_and_line_of_the_field(tmp_path):
+    """Errors found after the schema (by the builders and the stages) name the scenario file
+    and the field's line, as the schema's own errors do, with a dotted path."""
+    from orbitcloud.scenario.loader import load_scenario
+
+    p = tmp_path / "job.yaml"
+    p.write_text(TRAINING % ("", 64), encoding="utf-8")
+    with pytest.raises(OrbitcloudInputError) as ei:
+        check(load_scenario(p))
+    assert str(ei.value).startswith(f"{p}: workloads.training.0.accelerators (line 10): ")
+    cluster = (TRAINING % ("", 4)).replace(
+        "count: 9, spacing_m: 200", "count: 10000, spacing_m: 100000"
+    )
+    p.write_text(cluster, encoding="utf-8")
+    with pytest.raises(OrbitcloudInputError) as ei:
+        check(load_scenario(p))
+    assert f"{p}: constellations.0.cluster" in str(ei.value)
+    assert "[0]" not in str(ei.value)

@@ -7,6 +7,7 @@ bad input fails before work starts.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 
@@ -87,17 +88,33 @@ def prepare(
     """Build the satellites, the time grid and the stages, and call every stage's ``start``.
 
     Everything that can reject the input happens here, before any propagation: TLE/OMM
-    files are read and checked, and each stage validates what it needs in ``start``.
+    files are read and checked, and each stage validates what it needs in ``start``. An error
+    that names a scenario field gets the scenario file and the field's line.
     """
-    sats = build_satellites(scenario)
-    grid = TimeGrid(scenario.time.start_dt, scenario.time.step_s, scenario.time.n_steps,
-                    scenario.time.ut1_utc_s)  # fmt: skip
-    ctx = RunContext(scenario=scenario, sats=sats, grid=grid, sink=sink, progress=progress)
-    ctx.warnings.extend(scenario.advisories())  # e.g. an event entirely outside the run
-    stages = build_stages(scenario)
-    for st in stages:
-        st.start(ctx)
+    try:
+        sats = build_satellites(scenario)
+        grid = TimeGrid(scenario.time.start_dt, scenario.time.step_s, scenario.time.n_steps,
+                        scenario.time.ut1_utc_s)  # fmt: skip
+        ctx = RunContext(scenario=scenario, sats=sats, grid=grid, sink=sink, progress=progress)
+        ctx.warnings.extend(scenario.advisories())  # e.g. an event entirely outside the run
+        stages = build_stages(scenario)
+        for st in stages:
+            st.start(ctx)
+    except OrbitcloudInputError as exc:
+        raise _located(scenario, exc) from None
     return ctx, stages
+
+
+_FIELD_PATH = re.compile(r"^([a-z_]+)((\[\d+\])|(\.[\w-]+))*$")
+
+
+def _located(scenario: Scenario, exc: OrbitcloudInputError) -> OrbitcloudInputError:
+    """``exc`` with its scenario field path (``constellations.0.walker`` or
+    ``constellations[0].walker``) given as ``file, line N: path``; other errors as they are."""
+    m = _FIELD_PATH.match(exc.where or "")
+    if m is None or m.group(1) not in Scenario.model_fields:
+        return exc
+    return OrbitcloudInputError(exc.detail, scenario.locate(exc.where or ""))
 
 
 def check(scenario: Scenario) -> RunContext:

@@ -374,6 +374,7 @@ def scenario_from_dict(
     except ValidationError as exc:
         raise format_validation_error(exc, source, lines, data) from None
     _resolve_paths(scenario, base_dir, source, lines or {})
+    scenario.set_origin(source, lines)
     return scenario
 
 

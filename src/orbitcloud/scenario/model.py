@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
@@ -17,6 +18,7 @@ from typing import Any, Literal
 from pydantic import (
     BaseModel,
     Field,
+    PrivateAttr,
     SerializationInfo,
     SerializerFunctionWrapHandler,
     ValidationInfo,
@@ -445,6 +447,26 @@ class Scenario(Model):
     economics: EconomicsSpec | None = None
     orbit_ops: OrbitOpsSpec | None = None
     outputs: OutputsSpec = Field(default_factory=OutputsSpec)
+
+    _source: str | None = PrivateAttr(None)
+    _lines: dict[str, int] = PrivateAttr(default_factory=dict)
+
+    def set_origin(self, source: str | None, lines: dict[str, int] | None) -> None:
+        """Remember the file and the line of every key, for errors found after validation."""
+        self._source, self._lines = source, dict(lines or {})
+
+    def locate(self, where: str) -> str:
+        """``where`` (a dotted field path, or the ``constellations[0].walker`` form) as
+        ``file: path (line N)`` -- the loader's form -- when the scenario came from a file that
+        has that key (or the nearest key above it), else the dotted path itself."""
+        path = re.sub(r"\[(\d+)\]", r".\1", where)
+        parts = path.split(".")
+        for k in range(len(parts), 0, -1):
+            line = self._lines.get(".".join(parts[:k]))
+            if line is not None:
+                src = f"{self._source}: " if self._source else ""
+                return f"{src}{path} (line {line})"
+        return f"{self._source}: {path}" if self._source else path
 
     @model_validator(mode="after")
     def _unique_names(self) -> Scenario:
