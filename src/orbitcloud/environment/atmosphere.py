@@ -311,6 +311,8 @@ def density_kg_m3(
         kept = np.full(len(lad), 0, dtype=np.int64)
         at = np.searchsorted(lad, z_nodes)
         kept[at] = at - np.arange(len(z_nodes))
+        # the usual case, one band of neighbouring nodes: one whole-number shift for every point
+        shift = float(at[0]) if np.all(np.diff(at) == 1) else None
         n_sat = lat.shape[1]
         rows = max(1, _BLOCK // max(n_sat, 1))
         tt = np.where(np.isfinite(t), t, t_ok.min())
@@ -325,8 +327,11 @@ def density_kg_m3(
             np.add(lat[sl], 90.0, out=coords[:, 2])
             coords[:, 2] *= 1.0 / DLAT_DEG
             zc = np.interp(alt[sl], lad, lad_index)
-            below = np.clip(np.nan_to_num(zc), 0, len(lad) - 1).astype(np.int64)
-            coords[:, 3] = zc - kept[below]
+            if shift is not None:
+                np.subtract(zc, shift, out=coords[:, 3])
+            else:
+                below = np.clip(np.nan_to_num(zc), 0, len(lad) - 1).astype(np.int64)
+                coords[:, 3] = zc - kept[below]
             if not good[sl].all():
                 bad = ~good[sl]
                 for c in (1, 2, 3):
