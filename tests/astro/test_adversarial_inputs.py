@@ -21,16 +21,16 @@ import json
 import math
 import os
 import random
-import signal
 import sys
 import time
 import tracemalloc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sgp4.api import WGS72, Satrec, SatrecArray
 
 from orbitcloud.astro.elements import sun_synchronous_inclination_sgp4_rad
@@ -49,6 +49,7 @@ from orbitcloud.scenario.limits import (
     MAX_QUOTE_CHARS,
     SSO_MAX_ALTITUDE_KM,
 )
+from timebox import time_limit as _time_limit
 
 DATA = Path(__file__).parent / "data"
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "fuzz_tle.py"
@@ -67,20 +68,9 @@ def with_bstar(field: str, l1: str = L1) -> str:
     return fix(l1[:53] + field + l1[61:])
 
 
-@contextmanager
-def time_limit(seconds: float = CASE_SECONDS) -> Iterator[None]:
-    """Fail (TimeoutError) when the block takes longer than ``seconds`` (main thread only)."""
-
-    def on_alarm(signum, frame):
-        raise TimeoutError(f"input took more than {seconds} s")
-
-    old = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
+def time_limit(seconds: float = CASE_SECONDS) -> Any:
+    """Fail (TimeoutError) when the block takes longer than ``seconds`` (tests/timebox.py)."""
+    return _time_limit(seconds)
 
 
 # --- defect 2: B* bounded in both readers ------------------------------------------------------

@@ -23,10 +23,8 @@ import copy
 import math
 import os
 import random
-import signal
+import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -35,6 +33,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from orbitcloud.scenario import OrbitcloudInputError, Scenario, load_scenario
 from orbitcloud.scenario.errors import MAX_MESSAGE_LINE
 from orbitcloud.scenario.limits import (
@@ -49,6 +48,7 @@ from orbitcloud.scenario.limits import (
 from orbitcloud.scenario.loader import builtin_path, load_scenario_text
 from orbitcloud.scenario.model import resolved_dict
 from orbitcloud.scenario.yamlio import dump_yaml, load_yaml_file
+from timebox import time_limit as _time_limit
 
 TLE = str(resources.files("orbitcloud") / "data" / "starlink-2023-07-18.tle")
 CASE_SECONDS = 10.0
@@ -85,20 +85,9 @@ def refused(text: str, *parts: str) -> str:
     return msg
 
 
-@contextmanager
-def time_limit(seconds: float = CASE_SECONDS) -> Iterator[None]:
-    """Fail (TimeoutError) when the block takes longer than ``seconds`` (main thread only)."""
-
-    def on_alarm(signum, frame):
-        raise TimeoutError(f"input took more than {seconds} s")
-
-    old = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
+def time_limit(seconds: float = CASE_SECONDS) -> Any:
+    """Fail (TimeoutError) when the block takes longer than ``seconds`` (tests/timebox.py)."""
+    return _time_limit(seconds)
 
 
 # --- defect 5: impossible orbits ---------------------------------------------------------------

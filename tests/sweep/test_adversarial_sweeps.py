@@ -24,7 +24,6 @@ and a scheduler that refuses the connection.
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import json
 import math
@@ -36,13 +35,15 @@ import string
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import yaml
 from typer.testing import CliRunner
 
@@ -59,6 +60,7 @@ from orbitcloud.sweep.runner import (
     run_sweep,
 )
 from orbitcloud.sweep.spec import MAX_SWEEP_FILE_BYTES, load_sweep, plan_sweep
+from timebox import time_limit as _time_limit
 
 SEED = 16
 ALT = "constellations.0.walker.altitude_km"
@@ -98,20 +100,9 @@ TINY: dict[str, Any] = {
 """Four satellites, two time steps: a point runs in a few milliseconds."""
 
 
-@contextlib.contextmanager
-def bounded(seconds: int = CASE_SECONDS) -> Iterator[None]:
+def bounded(seconds: int = CASE_SECONDS) -> Any:
     """Fail (instead of hanging) when the block takes longer than ``seconds``."""
-
-    def on_alarm(signum: int, frame: Any) -> None:
-        raise TimeoutError(f"no answer within {seconds} s: a hang")
-
-    old = signal.signal(signal.SIGALRM, on_alarm)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, old)
+    return _time_limit(seconds)
 
 
 def clean_message(msg: str) -> None:
