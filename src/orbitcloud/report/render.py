@@ -78,6 +78,23 @@ def _sha256(text: str) -> str:
     return "sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode()
 
 
+def content_security_policy(scripts: list[str]) -> str:
+    """The policy of an offline page (the report, the sweep report): only these inline scripts,
+    by SHA-256; inline styles, data/blob images and fonts; no request to any host."""
+    return "; ".join(
+        [
+            "default-src 'none'",
+            "script-src " + " ".join(f"'{_sha256(s)}'" for s in dict.fromkeys(scripts)),
+            "style-src 'unsafe-inline'",
+            "img-src data: blob:",
+            "font-src data:",
+            "connect-src 'none'",
+            "base-uri 'none'",
+            "form-action 'none'",
+        ]
+    )
+
+
 def _env() -> jinja2.Environment:
     return jinja2.Environment(
         loader=jinja2.PackageLoader("orbitcloud.report", "templates"),
@@ -146,18 +163,7 @@ def render_report(
         )
     scripts.append(_script_safe(plotly.offline.get_plotlyjs()))
     scripts.append(_script_safe(_static("report.js")))
-    csp = "; ".join(
-        [
-            "default-src 'none'",
-            "script-src " + " ".join(f"'{_sha256(s)}'" for s in scripts),
-            "style-src 'unsafe-inline'",
-            "img-src data: blob:",
-            "font-src data:",
-            "connect-src 'none'",
-            "base-uri 'none'",
-            "form-action 'none'",
-        ]
-    )
+    csp = content_security_policy(scripts)
     name = str(scenario.get("name") or summary.get("scenario") or f.path.name)
     html = (
         _env()

@@ -17,8 +17,6 @@ first two KPIs that vary (both ``min``).
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import os
 import re
 import uuid
@@ -36,6 +34,7 @@ from plotly.offline import get_plotlyjs
 from plotly.subplots import make_subplots
 
 from orbitcloud._version import __version__
+from orbitcloud.report.render import content_security_policy
 from orbitcloud.sweep.pareto import pareto_front
 from orbitcloud.sweep.spec import SweepPlan
 from orbitcloud.sweep.table import FIXED_COLUMNS
@@ -227,26 +226,6 @@ def _script_safe(js: str) -> str:
     """JavaScript source made safe to inline: nothing in it can end the script element."""
     js = re.sub(r"</(script)", r"<\\/\1", js, flags=re.IGNORECASE)
     return js.replace("<!--", "<\\!--")
-
-
-def content_security_policy(scripts: list[str]) -> str:
-    """The page's policy: only these inline scripts (by SHA-256), no request to any host."""
-    hashes = " ".join(
-        "'sha256-" + base64.b64encode(hashlib.sha256(s.encode("utf-8")).digest()).decode() + "'"
-        for s in dict.fromkeys(scripts)
-    )
-    return "; ".join(
-        [
-            "default-src 'none'",
-            f"script-src {hashes}",
-            "style-src 'unsafe-inline'",
-            "img-src data: blob:",
-            "font-src data:",
-            "connect-src 'none'",
-            "base-uri 'none'",
-            "form-action 'none'",
-        ]
-    )
 
 
 def render_sweep_report(plan: SweepPlan, df: pd.DataFrame) -> str:
