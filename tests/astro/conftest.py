@@ -7,8 +7,11 @@ Everything comes from package data (orbitcloud's ``data/starlink-2023-07-18.tle`
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 import warnings
 from importlib import resources
+from pathlib import Path
 
 import pytest
 from sgp4.api import WGS72, Satrec
@@ -51,3 +54,19 @@ def de421(skyfield_loader):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return skyfield_loader("de421.bsp")
+
+
+FUZZ_TLE = Path(__file__).resolve().parents[2] / "bench" / "fuzz_tle.py"
+"""The project's seeded TLE mutation generator (a bench script, also run by these tests)."""
+
+
+@pytest.fixture(scope="module")
+def fuzz():
+    """bench/fuzz_tle.py as a module (loaded, not copied)."""
+    spec = importlib.util.spec_from_file_location("orbitcloud_bench_fuzz_tle", FUZZ_TLE)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look the module up by name
+    spec.loader.exec_module(module)
+    return module

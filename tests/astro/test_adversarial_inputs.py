@@ -16,7 +16,6 @@ Two parts:
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import math
 import os
@@ -52,7 +51,6 @@ from orbitcloud.scenario.limits import (
 from timebox import time_limit as _time_limit
 
 DATA = Path(__file__).parent / "data"
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "fuzz_tle.py"
 L1 = "1 44713U 19074A   23198.31707558  .00000584  00000+0  58057-4 0  9994"
 L2 = "2 44713  53.0547 204.8335 0000977  90.1304 269.9797 15.06399147203267"
 CASE_SECONDS = 10.0
@@ -257,18 +255,6 @@ def test_defect17_omm_json_top_level_scalar_says_so(tmp_path, content, kind, suf
 
 
 # --- the seeded generator ----------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def fuzz():
-    """bench/fuzz_tle.py, the project's TLE mutation generator (loaded, not copied)."""
-    spec = importlib.util.spec_from_file_location("orbitcloud_bench_fuzz_tle_adv", BENCH)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def omm_records(fmt: str) -> str:
