@@ -85,6 +85,8 @@ def density_kg_m3(
     unix_s : (n_t,) UTC [s since 1970]
     lat_rad, lon_rad, alt_m : (n_t, n_sat) geodetic position [rad, rad, m]; non-finite gives NaN
 
+    Notes
+    -----
     Each ``ap`` keeps its own grid cache (a cached density slab belongs to one ``ap``).
     Source: Emmert et al. (2022), NRLMSIS 2.1, doi:10.1029/2022JA030896, via pymsis; daily Ap
     as NRLMSIS's storm-time input (its 3-hourly history is not used: see docs/models.md).

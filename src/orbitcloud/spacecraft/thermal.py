@@ -236,7 +236,13 @@ def throttled_accelerator_power_w(
 
     Parameters
     ----------
-    As :func:`implicit_step`; ``t_limit`` the accelerator limit [K].
+    t1, t2 : accelerator and radiator temperatures [K]
+    t_limit : the accelerator temperature limit [K]
+    p_rad_w : heat into node 2 (bus electronics, absorbed environment) [W]
+    c1, c2 : heat capacities [J/K]
+    g : conductance node 1 - node 2 [W/K]
+    k_rad : eps sigma A_emit [W/K^4]
+    dt_s : step [s]
 
     Returns
     -------
