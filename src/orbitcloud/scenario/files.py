@@ -11,12 +11,65 @@ from __future__ import annotations
 
 import os
 import stat
+from importlib import resources
 from pathlib import Path
 
 from orbitcloud.scenario.errors import OrbitcloudInputError
-from orbitcloud.scenario.limits import human_bytes
+from orbitcloud.scenario.limits import clip, human_bytes
 
-__all__ = ["check_regular_file", "describe_not_regular", "read_regular_file"]
+__all__ = [
+    "PACKAGE_PREFIX",
+    "check_regular_file",
+    "describe_not_regular",
+    "package_data_names",
+    "read_regular_file",
+    "resolve_data_file",
+]
+
+PACKAGE_PREFIX = "package:"
+"""A scenario's file field starting with this names one of orbitcloud's own data files."""
+
+
+def package_data_names() -> list[str]:
+    """The data files that ``package:<name>`` can name (orbitcloud's ``data`` folder)."""
+    root = resources.files("orbitcloud") / "data"
+    return sorted(p.name for p in root.iterdir() if p.is_file() and not p.name.startswith("_"))
+
+
+def resolve_data_file(value: str, base_dir: Path | None = None) -> Path:
+    """Where a file named in a scenario is (``tle_file``, ``omm_file``, a conjunction background).
+
+    ``package:<name>`` is orbitcloud's own data, installed with the package (e.g.
+    ``package:starlink-2023-07-18.tle``), so a scenario naming it runs from any folder; a
+    relative path is taken against ``base_dir`` (the scenario file's folder) or the current
+    folder; ``~`` is expanded. Whether the file exists is the caller's check.
+
+    After ``package:`` only a plain file name of orbitcloud's data folder is allowed: an absolute
+    path, ``..``, a folder part or a backslash is an :class:`OrbitcloudInputError` (it would read
+    any file on the machine and echo it into errors).
+    """
+    if value.startswith(PACKAGE_PREFIX):
+        name = value[len(PACKAGE_PREFIX) :]
+        plain = (
+            name
+            and name not in (".", "..")
+            and "/" not in name
+            and "\\" not in name
+            and "\x00" not in name
+            and not Path(name).is_absolute()
+        )
+        if not plain:
+            raise OrbitcloudInputError(
+                f"{clip(repr(value))}: after 'package:' give the plain name of one of "
+                f"orbitcloud's data files ({', '.join(package_data_names())}); a folder, '..' "
+                "or an absolute path is not allowed there (write the path without 'package:' "
+                "for a file of your own)"
+            )
+        return Path(str(resources.files("orbitcloud") / "data" / name))
+    p = Path(value).expanduser()
+    if not p.is_absolute():
+        p = (base_dir or Path.cwd()) / p
+    return p
 
 
 def describe_not_regular(mode: int) -> str:

@@ -20,7 +20,7 @@ from typing import Annotated, Any, Union, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 
 from orbitcloud.scenario.errors import OrbitcloudInputError
-from orbitcloud.scenario.files import check_regular_file
+from orbitcloud.scenario.files import check_regular_file, package_data_names, resolve_data_file
 from orbitcloud.scenario.limits import MAX_CATALOGUE_FILE_BYTES, MAX_SCENARIO_FILE_BYTES, clip
 from orbitcloud.scenario.model import Scenario
 from orbitcloud.scenario.orbit_ops import resolve_orbit_ops_paths
@@ -321,10 +321,11 @@ def _resolve_paths(
                 continue
             path = f"constellations.{i}.{key}"
             where = f"{path} (line {lines[path]})" if path in lines else path
-            p = Path(value).expanduser()
             folder = base_dir if base_dir is not None else Path.cwd()
-            if not p.is_absolute():
-                p = folder / p
+            try:  # package:<name> is orbitcloud's own data (one resolver, files.py)
+                p = resolve_data_file(value, folder)
+            except OrbitcloudInputError as exc:
+                raise OrbitcloudInputError(f"{where}: {exc.detail}", source) from None
             p = Path(os.path.abspath(p))  # absolute, ".." collapsed for the message
             shown = clip(repr(value))
             if p.is_dir():
@@ -343,7 +344,8 @@ def _resolve_paths(
                 rel = "the scenario file's folder" if base_dir is not None else "the current folder"
                 raise OrbitcloudInputError(
                     f"{where}: file {shown} not found (looked for {p}); a relative path is "
-                    f"resolved against {rel}, {folder.absolute()}",
+                    f"resolved against {rel}, {folder.absolute()}, and 'package:<name>' names "
+                    f"orbitcloud's own data ({', '.join(package_data_names())})",
                     source,
                 )
             setattr(c, key, str(p.resolve()))

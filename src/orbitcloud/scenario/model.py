@@ -346,8 +346,14 @@ class ConstellationSpec(Model):
     """
 
     name: str = Field(min_length=1, max_length=200)
-    tle_file: str | None = Field(None, description="TLE/3LE file, relative to the scenario file")
-    omm_file: str | None = Field(None, description="OMM file (CSV, JSON or XML)")
+    tle_file: str | None = Field(
+        None,
+        description="TLE/3LE file, relative to the scenario file, or 'package:<name>' for "
+        "orbitcloud's own data (package:starlink-2023-07-18.tle)",
+    )
+    omm_file: str | None = Field(
+        None, description="OMM file (CSV, JSON or XML), a path like tle_file or 'package:<name>'"
+    )
     walker: WalkerSpec | None = None
     sso: SsoSpec | None = None
     cluster: ClusterSpec | None = None

@@ -6,14 +6,13 @@ Units are in the field names and converted to SI once, by the orbit stage
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 
 from pydantic import Field, model_validator
 
 from orbitcloud.scenario.base import Model
 from orbitcloud.scenario.errors import OrbitcloudInputError
-from orbitcloud.scenario.files import check_regular_file
+from orbitcloud.scenario.files import check_regular_file, resolve_data_file
 from orbitcloud.scenario.limits import clip
 
 __all__ = [
@@ -49,47 +48,6 @@ THRUSTER_PRESETS: dict[str, dict[str, float | str]] = {
     "feep-indium": {"isp_s": 3000.0, "thrust_n": 0.00035, "source": "Enpulsion IFM Nano"},
 }
 """Built-in thrusters: specific impulse [s] and thrust [N], each with its source."""
-
-
-PACKAGE_PREFIX = "package:"
-
-
-def _package_data_names() -> list[str]:
-    root = resources.files("orbitcloud") / "data"
-    return sorted(p.name for p in root.iterdir() if p.is_file() and not p.name.startswith("_"))
-
-
-def resolve_data_file(value: str, base_dir: Path | None = None) -> Path:
-    """Where a file named in ``orbit_ops`` is: ``package:<name>`` is orbitcloud's own data
-    (e.g. ``package:starlink-2023-07-18.tle``); a relative path is taken against ``base_dir``
-    (the scenario file's folder) or the current folder.
-
-    After ``package:`` only a plain file name of orbitcloud's data folder is allowed: an absolute
-    path, ``..``, a folder part or a backslash is an :class:`OrbitcloudInputError` (it would read
-    any file on the machine and echo it into errors).
-    """
-    if value.startswith(PACKAGE_PREFIX):
-        name = value[len(PACKAGE_PREFIX) :]
-        plain = (
-            name
-            and name not in (".", "..")
-            and "/" not in name
-            and "\\" not in name
-            and "\x00" not in name
-            and not Path(name).is_absolute()
-        )
-        if not plain:
-            raise OrbitcloudInputError(
-                f"{clip(repr(value))}: after 'package:' give the plain name of one of "
-                f"orbitcloud's data files ({', '.join(_package_data_names())}); a folder, '..' "
-                "or an absolute path is not allowed there (write the path without 'package:' "
-                "for a file of your own)"
-            )
-        return Path(str(resources.files("orbitcloud") / "data" / name))
-    p = Path(value).expanduser()
-    if not p.is_absolute():
-        p = (base_dir or Path.cwd()) / p
-    return p
 
 
 class ThrusterSpec(Model):
