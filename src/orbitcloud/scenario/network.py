@@ -31,6 +31,9 @@ class TerminalSpec(Model):
         None, gt=0, le=10, description="1/e^2 radius of the transmitted Gaussian beam at its waist"
     )
     rx_aperture_m: float | None = Field(None, gt=0, le=20, description="receive aperture diameter")
+    obscuration_ratio: float | None = Field(
+        None, ge=0, lt=1, description="central obscuration radius over aperture radius"
+    )
     optics_efficiency: float | None = Field(None, gt=0, le=1)
     pointing_error_urad: float | None = Field(None, ge=0, le=1e5)
     photons_per_bit: float | None = Field(None, gt=0, le=1e7)
