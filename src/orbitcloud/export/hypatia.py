@@ -337,7 +337,7 @@ def export_hypatia(
 
     res = run if isinstance(run, Results) else Results(run)
     res.check()
-    for t in ("satellites", "ground", "links"):
+    for t in ("links", "satellites", "ground"):
         if t not in res.tables:
             hint = (
                 " (set outputs.links: true in the scenario and run it again)"
