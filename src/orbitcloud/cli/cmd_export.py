@@ -6,7 +6,7 @@ package is imported inside the command, so ``orbitcloud --help`` stays fast.
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -19,7 +19,7 @@ from orbitcloud.scenario.errors import OrbitcloudInputError
 console = Console(soft_wrap=True)
 
 
-class ExportFormat(str, Enum):
+class ExportFormat(StrEnum):
     csv = "csv"
     hypatia = "hypatia"
 
