@@ -30,9 +30,30 @@ def run(
 ) -> Results:
     """Run a scenario and write its results folder, report included.
 
-    ``scenario`` is a built-in name, a YAML path, a dict or a Scenario; see
-    :func:`orbitcloud.results.runner.run` for the other arguments (``chunk_steps`` tunes
-    memory and never changes an answer).
+    Parameters
+    ----------
+    scenario : str, Path, dict or Scenario
+        A built-in name (``orbitcloud scenarios`` lists them), a YAML file, a dict or a
+        :class:`orbitcloud.scenario.Scenario`.
+    out : str or Path, optional
+        The results folder; default ``results/<scenario name>`` (``-2``, ``-3``, ... if taken).
+    overwrite : bool
+        Replace an existing ``out`` folder (only an orbitcloud results folder or an empty one).
+    progress : callable or bool, optional
+        A callable ``(label, fraction)`` told how far the run is.
+    chunk_steps : int, optional
+        Time steps per geometry chunk: trades memory for speed and never changes an answer.
+
+    Returns
+    -------
+    Results
+        The reader of the finished folder (:class:`orbitcloud.results.reader.Results`).
+
+    Raises
+    ------
+    OrbitcloudInputError
+        A bad scenario, an existing ``out`` without ``overwrite``, or an output folder that
+        cannot be created -- all before any propagation.
     """
     from orbitcloud.results.runner import run as _run
 
@@ -56,7 +77,18 @@ def run_finalizers() -> tuple[Callable[[Path, dict], None], ...]:
 
 
 def load_results(path: str | Path) -> Results:
-    """Open an existing results folder; see :class:`orbitcloud.results.reader.Results`."""
+    """Open an existing results folder.
+
+    Parameters
+    ----------
+    path : str or Path
+        A folder written by :func:`run` (or ``orbitcloud run``).
+
+    Returns
+    -------
+    Results
+        Its tables as Arrow, pandas or DuckDB (:class:`orbitcloud.results.reader.Results`).
+    """
     from orbitcloud.results.reader import Results
 
     return Results(path)
