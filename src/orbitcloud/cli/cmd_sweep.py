@@ -47,7 +47,7 @@ def _fmt(v: Any) -> str:
 
 def sweep(
     sweep_file: Annotated[
-        Path, typer.Argument(help="The sweep file (YAML; format in docs/sweeps.md).")
+        Path, typer.Argument(help="The sweep file (YAML; format: `orbitcloud docs sweeps`).")
     ],
     out: Annotated[
         Path | None,

@@ -17,7 +17,7 @@ import importlib
 import pkgutil
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -129,8 +129,9 @@ app = typer.Typer(
         "compute satellites, their orbits, sunlight, power, heat, links and workloads.\n\n"
         "Start with `orbitcloud run` (a small built-in scenario, a few seconds), "
         "see the other built-in scenarios with `orbitcloud scenarios`, and check your "
-        "own scenario file with `orbitcloud validate my.yaml`. The scenario format is "
-        "described in docs/scenario.md."
+        "own scenario file with `orbitcloud validate my.yaml`. The documentation is "
+        "installed with orbitcloud: `orbitcloud docs` lists its pages, `orbitcloud docs "
+        "scenario` prints the scenario format (docs/scenario.md)."
     ),
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -167,8 +168,20 @@ ScenarioArg = Annotated[
 ]
 
 
-def _fail(exc: Exception) -> None:
-    print_error(str(exc))
+def _fail(exc: Exception) -> NoReturn:
+    """Print an input error and exit with status 2.
+
+    A message of several problems keeps its lines (one problem a line); control characters
+    inside each line, and anywhere in the file or folder it names, are shown escaped.
+    """
+    if isinstance(exc, OrbitcloudInputError) and "\n" in exc.detail:
+        lines = [one_line(ln) for ln in exc.detail.split("\n")]
+        head = f"{one_line(exc.where)}: {lines[0]}" if exc.where else lines[0]
+        err_console.print(Text.assemble(("error:", "bold red"), " ", head))
+        for ln in lines[1:]:
+            err_console.print(Text(ln))
+    else:
+        print_error(str(exc))
     raise typer.Exit(EXIT_INPUT)
 
 
@@ -301,6 +314,9 @@ def validate(scenario: ScenarioArg) -> None:
         sc = load_scenario(scenario)
         ctx = check(sc)
     except OrbitcloudInputError as exc:
+        if _is_sweep_file(scenario):
+            _validate_sweep(Path(scenario))
+            return
         _fail(exc)
     t = Table(show_header=True, header_style="bold", title=Text(f"scenario {sc.name!r} is valid"))
     t.add_column("constellation")
@@ -314,6 +330,46 @@ def validate(scenario: ScenarioArg) -> None:
         Text(
             f"{len(ctx.sats):,} satellites, {tm.n_steps:,} time steps of {tm.step_s:g} s from "
             f"{tm.start} ({tm.duration_total_s / 3600:g} h)"
+        )
+    )
+
+
+def _is_sweep_file(arg: str) -> bool:
+    """Whether ``arg`` names a sweep file: a YAML mapping with ``base`` and no ``constellations``
+    (the one key every scenario has)."""
+    from orbitcloud.scenario.yamlio import load_yaml_file
+
+    try:
+        doc, _ = load_yaml_file(arg)
+    except (OrbitcloudInputError, OSError, ValueError):
+        return False
+    return isinstance(doc, dict) and "base" in doc and "constellations" not in doc
+
+
+def _validate_sweep(path: Path) -> None:
+    """``orbitcloud validate`` on a sweep file: say so, and check it as ``orbitcloud sweep``
+    would before running anything (the sweep file, then every point's scenario)."""
+    from orbitcloud.sweep.spec import check_points, load_sweep
+
+    console.print(
+        Text(
+            f"{path} is a sweep file (it has 'base' and no 'constellations'); checking it as a "
+            f"sweep. Run it with `orbitcloud sweep {path}` (`orbitcloud docs sweeps`)."
+        )
+    )
+    try:
+        plan = load_sweep(path)
+        check_points(plan)
+    except OrbitcloudInputError as exc:
+        _fail(exc)
+    n_unique = len(plan.unique_hashes)
+    same = len(plan.points) - n_unique
+    console.print(
+        Text(
+            f"sweep {plan.name!r} is valid: {len(plan.points):,} point(s) over "
+            f"{', '.join(plan.parameter_names)} (base: {plan.base})"
+            + (f"; {same} repeat another point's scenario" if same else "")
+            + "; every point passes the checks of `orbitcloud validate`"
         )
     )
 
