@@ -297,3 +297,52 @@ def test_rf_binding():
     np.testing.assert_array_equal(cap, rf_capacity_bps(r, 20e9, 50.0, 15.0, 500e6, 3.0, 5.9))
     assert BINDING[bind[0]] == "channels"
     assert BINDING[bind[2]] == "power"
+
+
+# --- the network stage writes what binds each link, and the capacity curves ----------------------
+
+
+def test_stage_writes_binding_pairs_and_the_link_budget_table():
+    from orbitcloud.engine.context import MemorySink
+    from orbitcloud.engine.run import simulate
+    from orbitcloud.scenario.loader import load_scenario
+
+    walker = {"planes": 6, "sats_per_plane": 6, "altitude_km": 650, "inclination_deg": 53,
+              "phase_factor": 1}  # fmt: skip
+    sc = {
+        "name": "budget", "seed": 1,
+        "time": {"start": "2025-01-01T00:00:00Z", "duration_s": 60, "step_s": 60},
+        "constellations": [
+            {"name": "shell", "walker": walker,
+             "isl": {"topology": "plus-grid", "terminal": {"preset": "starlink-class",
+                                                          "pointing_error_urad": 8.0}}},
+            {"name": "sc", "cluster": {"altitude_km": 650, "count": 7, "spacing_m": 200},
+             "isl": {"topology": "mesh", "mesh_radius_m": 450,
+                     "terminal": {"preset": "suncatcher-class"}}},
+        ],
+        "ground": {"endpoints": [{"name": "A", "lat_deg": 10.0, "lon_deg": 20.0}],
+                   "link": {"max_range_km": 3000}},
+        "network": {"workers": 0},
+        "outputs": {"positions": False, "links": True, "report": False},
+    }  # fmt: skip
+    sink = MemorySink()
+    ctx = simulate(load_scenario(sc), sink)
+    links = sink.table("links").to_pandas()
+    isl = links[links.kind == "isl"]
+    mesh = isl[isl.a >= 36]
+    assert len(mesh) > 0
+    assert set(mesh.binding) == {"channels"}
+    assert set(mesh.spatial_channels) == {1}
+    assert set(mesh.wdm_channels) == {8}
+    # the +Grid links with an 8 urad pointing error: what binds depends on the range alone
+    grid = isl[isl.a < 36]
+    t = resolve_terminal("starlink-class", pointing_error_urad=8.0)
+    want = np.array(BINDING)[optical_link_budget(grid.range_m.to_numpy(), t).binding]
+    np.testing.assert_array_equal(grid.binding.astype(str).to_numpy(), want)
+    gsl = links[links.kind == "gsl"]
+    assert set(gsl.binding) == {"fixed"}  # no rf budget: the 20 Gbps default
+    assert gsl.spatial_channels.isna().all()
+    budget = sink.table("link_budget").to_pandas()
+    assert set(TERMINALS) < set(budget.terminal)
+    assert "shell: starlink-class (modified)" in set(budget.terminal)
+    assert ctx.summary["network"]["terminals"]["sc"]["transceiver_pairs"] == 1

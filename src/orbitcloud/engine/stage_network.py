@@ -10,7 +10,10 @@ Tables
 ``ground.node``), ``path_changed`` (path differs from the previous step's), ``terrestrial_rtt_ms``.
 ``links`` (if ``outputs.links``): ``time``, ``a``, ``b`` (node ids), ``kind`` (isl/gsl),
 ``range_m``, ``capacity_bps`` (per direction), ``utilisation`` (max of both directions, null
-except at traffic-analysis steps).
+except at traffic-analysis steps), ``binding`` (the constraint that sets the capacity),
+``spatial_channels`` and ``wdm_channels`` (of an optical link; null for radio).
+``link_budget`` (once): capacity against range of every optical terminal preset and of the
+run's modified terminals (:func:`orbitcloud.network.linkbudget.capacity_curves`).
 ``flows`` (if ``network.traffic``): ``time``, ``src``, ``dst``, ``demand_bps``,
 ``allocated_bps`` (max-min fair on shortest paths), plus the step's ``maxflow_bound_bps``.
 
@@ -36,6 +39,7 @@ import pyarrow as pa
 from orbitcloud.engine.context import RunContext
 from orbitcloud.engine.contract import GeometryRecord, NetworkRecord, Records
 from orbitcloud.network.geometry import fibre_rtt_s, great_circle_m
+from orbitcloud.network.linkbudget import BINDING, capacity_curves
 from orbitcloud.network.model import NetworkModel, _pairs, check_network_inputs
 from orbitcloud.network.routing import Routes, Snapshot
 from orbitcloud.network.stats import (
@@ -60,6 +64,23 @@ from orbitcloud.scenario.model import Scenario
 
 _RAD2DEG = 180.0 / np.pi
 _TS = pa.timestamp("ms", tz="UTC")
+_BINDING = pa.array(BINDING, type=pa.string())
+
+
+def _binding(codes: np.ndarray) -> pa.DictionaryArray:
+    return pa.DictionaryArray.from_arrays(pa.array(codes.astype(np.int32)), _BINDING)
+
+
+def link_budget_table(model: NetworkModel) -> pa.Table:
+    c = capacity_curves(model.budget_terminals())
+    ints = {k: pa.array(c[k].astype(np.int32)) for k in ("spatial_channels", "wdm_channels")}
+    return pa.table(
+        {"terminal": pa.array(list(c["terminal"]), pa.string()),
+         "preset": pa.array(list(c["preset"]), pa.string()),
+         **{k: pa.array(c[k]) for k in ("range_m", "capacity_bps", "power_limited_bps",
+                                        "channel_cap_bps")},
+         "binding": _binding(c["binding"]), **ints}
+    )  # fmt: skip
 
 
 def ground_table(model: NetworkModel) -> pa.Table:
@@ -87,7 +108,7 @@ class NetworkStage:
     provides: tuple[type, ...] = (NetworkRecord,)
     requires_final: tuple[type, ...] = ()
     provides_final: tuple[type, ...] = ()
-    tables = ("ground", "routes", "links", "flows")
+    tables = ("ground", "routes", "links", "flows", "link_budget")
     halo_steps = 0
 
     def __init__(self, scenario: Scenario) -> None:
@@ -97,6 +118,7 @@ class NetworkStage:
     def start(self, ctx: RunContext) -> None:
         sc = ctx.scenario
         self.model = NetworkModel(sc, ctx.sats, self.ground)
+        ctx.sink.write("link_budget", link_budget_table(self.model))
         self.relay = sc.network.relay_via_ground
         g = self.ground
         self.names = g.name if g is not None else np.array([], dtype=object)
@@ -196,7 +218,8 @@ class NetworkStage:
     def _links_table(
         self, ks: np.ndarray, snaps: list[Snapshot], utils: dict[int, np.ndarray], ctx: RunContext
     ) -> pa.Table:
-        cols: dict[str, list] = {k: [] for k in ("t", "a", "b", "kind", "rng", "cap", "util")}
+        keys = ("t", "a", "b", "kind", "rng", "cap", "util", "bind", "n_sp", "wdm")
+        cols: dict[str, list] = {k: [] for k in keys}
         times = ctx.grid.unix_ms(0, ctx.grid.n)
         for t, snap in enumerate(snaps):
             n_i, n_g = len(snap.isl_a), len(snap.gsl_ground)
@@ -207,6 +230,8 @@ class NetworkStage:
             cols["rng"].append(np.concatenate([snap.isl_range_m, snap.gsl_range_m]))
             cols["cap"].append(np.concatenate([snap.isl_capacity_bps, snap.gsl_capacity_bps]))
             cols["util"].append(utils.get(t, np.full(n_i + n_g, np.nan)))
+            for k, v in zip(("bind", "n_sp", "wdm"), self.model.link_labels(snap), strict=True):
+                cols[k].append(v)
         cat = {k: np.concatenate(v) for k, v in cols.items()}
         kinds = pa.array(["isl", "gsl"], type=pa.string())
         util = cat["util"]
@@ -221,6 +246,9 @@ class NetworkStage:
                 "utilisation": pa.array(
                     np.nan_to_num(util), type=pa.float32(), mask=~np.isfinite(util)
                 ),
+                "binding": _binding(cat["bind"]),
+                "spatial_channels": pa.array(cat["n_sp"].astype(np.int32), mask=cat["n_sp"] == 0),
+                "wdm_channels": pa.array(cat["wdm"].astype(np.int32), mask=cat["wdm"] == 0),
             }
         )
 
@@ -248,11 +276,7 @@ class NetworkStage:
         ctx.kpis.update(link_kpis(self.link_stats, m.broken_link_steps, n_ground))
         summ: dict[str, Any] = {
             "isl_rules": {s.name: s.topology for s in m.shells},
-            "terminals": {
-                s.name: {"preset": s.terminal.name, "source": s.terminal.source}
-                for s in m.shells
-                if s.topology != "none"
-            },
+            "terminals": m.terminal_summary(),
             "isl_candidates_dropped_below_grazing": int(m.dropped_candidates),
         }
         if self.ground is not None:

@@ -34,10 +34,14 @@ from orbitcloud.network.ground import (
     site_up_vectors,
 )
 from orbitcloud.network.linkbudget import (
+    FIXED,
+    TERMINALS,
     OpticalTerminal,
     optical_data_rate_bps,
+    optical_link_budget,
     resolve_terminal,
     rf_capacity_bps,
+    rf_link_budget,
 )
 from orbitcloud.network.routing import Snapshot
 from orbitcloud.network.topology import (
@@ -383,6 +387,81 @@ class NetworkModel:
                 m = which == i
                 if m.any():
                     out[..., m] = np.minimum(out[..., m], optical_data_rate_bps(rng[..., m], t))
+        return out
+
+    def isl_labels(
+        self, a: np.ndarray, b: np.ndarray, rng: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """What binds each ISL, its transceiver pairs and WDM channels (of the slower end).
+
+        Codes into :data:`~orbitcloud.network.linkbudget.BINDING`; the end whose terminal gives
+        the smaller rate (:meth:`isl_capacity_bps`) names the constraint, the first on a tie.
+        """
+        cap = np.full(rng.shape, np.inf)
+        bind = np.zeros(rng.shape, np.int8)
+        n_sp = np.zeros(rng.shape, np.int64)
+        wdm = np.zeros(rng.shape, np.int64)
+        for which in (self.sat_terminal_idx[a], self.sat_terminal_idx[b]):
+            for i, t in enumerate(self.terminal_list):
+                idx = np.flatnonzero(which == i)
+                if len(idx):
+                    bud = optical_link_budget(rng[idx], t)
+                    lower = bud.capacity_bps < cap[idx]
+                    j = idx[lower]
+                    cap[j] = bud.capacity_bps[lower]
+                    bind[j] = bud.binding[lower]
+                    n_sp[j] = bud.spatial_channels[lower]
+                    wdm[j] = bud.wdm_channels[lower]
+        return bind, n_sp, wdm
+
+    def gsl_labels(self, d: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """What binds each ground link, its transceiver pairs and WDM channels (0 if radio)."""
+        lk = self.link_spec
+        zero = np.zeros(d.shape, np.int64)
+        if lk.rate_gbps is None and lk.band == "optical":
+            assert self.gsl_terminal is not None  # set for the optical band in __init__
+            bud = optical_link_budget(d, self.gsl_terminal, lk.atmosphere_loss_db)
+            return bud.binding, bud.spatial_channels, bud.wdm_channels
+        rf = lk.rf
+        if lk.rate_gbps is not None or rf is None:
+            return np.full(d.shape, FIXED, np.int8), zero, zero
+        bind = rf_link_budget(d, rf.frequency_ghz * 1e9, rf.eirp_dbw, rf.g_over_t_db_k,
+                              rf.bandwidth_mhz * 1e6, rf.losses_db,
+                              rf.max_spectral_efficiency)[1]  # fmt: skip
+        return bind, zero, zero
+
+    def link_labels(self, snap: Snapshot) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`isl_labels` then :meth:`gsl_labels` of a snapshot's links, in table order."""
+        isl = self.isl_labels(snap.isl_a, snap.isl_b, snap.isl_range_m)
+        if self.ground is None:
+            return isl
+        gsl = self.gsl_labels(snap.gsl_range_m)
+        b, n, w = (np.concatenate([x, y]) for x, y in zip(isl, gsl, strict=True))
+        return b, n, w
+
+    def terminal_summary(self) -> dict[str, dict[str, object]]:
+        """The ISL terminal of each constellation with ISLs, for ``summary.json``."""
+        out: dict[str, dict[str, object]] = {}
+        for sh in self.shells:
+            t = sh.terminal
+            if sh.topology != "none":
+                out[sh.name] = {
+                    "preset": t.name, "source": t.source, "transceiver_pairs": t.transceiver_pairs,
+                    "wdm_channels": t.wdm_channels, "line_rate_gbps": t.line_rate_bps / 1e9,
+                    "waist_ratio": t.waist_ratio, "obscuration_ratio": t.obscuration_ratio,
+                    "transmit_gain_db": 10.0 * float(np.log10(t.transmit_gain)),
+                }  # fmt: skip
+        return out
+
+    def budget_terminals(self) -> dict[str, OpticalTerminal]:
+        """Every optical preset, plus the run's terminals that override a preset (by where)."""
+        out: dict[str, OpticalTerminal] = dict(TERMINALS)
+        for sh in self.shells:
+            if sh.topology != "none" and sh.terminal != TERMINALS[sh.terminal.name]:
+                out[f"{sh.name}: {sh.terminal.name} (modified)"] = sh.terminal
+        g = self.gsl_terminal if self.ground is not None else None
+        if g is not None and g != TERMINALS[g.name]:
+            out[f"ground: {g.name} (modified)"] = g
         return out
 
     # ------------------------------------------------------------------------------ ground

@@ -253,6 +253,28 @@ _SPECS: tuple[TableSpec, ...] = (
         C("capacity_bps", F64, "bit/s", "capacity per direction"),
         C("utilisation", F32, "1", "load over capacity, max of both directions (null except at "
           "traffic-analysis steps)"),
+        C("binding", LABEL, "", "constraint that sets capacity_bps: power, channels, pointing, "
+          "range or fixed (docs/models-network.md)"),
+        C("spatial_channels", I32, "1", "transceiver pairs in use on the link (null for radio "
+          "links)"),
+        C("wdm_channels", I32, "1", "WDM channels per transceiver pair (null for radio links)"),
+    ),
+    _t(
+        "link_budget", "Optical link capacity against range, for every terminal preset and each "
+        "modified terminal of the run.",
+        "one per (terminal, range)", "the run has a network (ISLs or ground links)",
+        C("terminal", STR, "", "preset name, or '<constellation or ground>: <preset> (modified)' "
+          "for a terminal the scenario overrides"),
+        C("preset", STR, "", "the optical terminal preset it starts from"),
+        C("range_m", F64, "m", "link range (log-spaced from 1 m to 3x the terminal's range)"),
+        C("capacity_bps", F64, "bit/s", "capacity per direction (0 beyond the terminal's range)"),
+        C("power_limited_bps", F64, "bit/s", "rate the received power allows (all transceiver "
+          "pairs)"),
+        C("channel_cap_bps", F64, "bit/s", "transceiver pairs x WDM channels x line rate"),
+        C("binding", LABEL, "", "constraint that sets capacity_bps: power, channels, pointing "
+          "or range"),
+        C("spatial_channels", I32, "1", "transceiver pairs in use at this range"),
+        C("wdm_channels", I32, "1", "WDM channels per transceiver pair"),
     ),
     _t(
         "routes", "Shortest routes between requested endpoint pairs at every step.",
