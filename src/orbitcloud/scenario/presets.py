@@ -22,6 +22,7 @@ ACCELERATORS: dict[str, dict[str, Any]] = {
         },  # bf16/int8: Google; fp8 runs at bf16 rate on v6e (no native fp8, assumed); fp32 assumed 1/4
         "hbm_gb": 32.0,  # Google: 32 GB HBM per chip
         "hbm_tb_s": 1.64,  # Google: 1,640 GB/s
+        "interconnect_gb_s": 448.0,  # Google: ICI 3,584 Gbps per chip (all links, one direction)
         "tdp_w": 300.0,  # assumed: chip power not published; estimates 250-350 W
         "idle_w": 60.0,  # assumed: about 20 % of TDP
         "mass_kg": 3.0,  # assumed: chip, board share and cold plate
@@ -36,6 +37,7 @@ ACCELERATORS: dict[str, dict[str, Any]] = {
         "peak_tflops": {"fp8": 1979.0, "bf16": 989.0, "int8": 1979.0, "fp32": 67.0},
         "hbm_gb": 80.0,  # datasheet: 80 GB HBM3
         "hbm_tb_s": 3.35,  # datasheet: 3.35 TB/s
+        "interconnect_gb_s": 450.0,  # datasheet: NVLink 900 GB/s (both directions)
         "tdp_w": 700.0,  # datasheet: up to 700 W
         "idle_w": 70.0,  # assumed: about 10 % of TDP (nvidia-smi idle readings 60-90 W)
         "mass_kg": 3.5,  # assumed: SXM module with cold plate
@@ -50,12 +52,29 @@ ACCELERATORS: dict[str, dict[str, Any]] = {
         "peak_tflops": {"fp8": 1979.0, "bf16": 989.0, "int8": 1979.0, "fp32": 67.0},
         "hbm_gb": 141.0,
         "hbm_tb_s": 4.8,
+        "interconnect_gb_s": 450.0,  # datasheet: NVLink 900 GB/s (both directions)
         "tdp_w": 700.0,
         "idle_w": 70.0,  # assumed as H100
         "mass_kg": 3.5,  # assumed
         "tid_tolerance_krad": 15.0,  # assumed
         "hbm_irregularity_krad": 2.0,  # assumed
         "memory_seu_cross_section_cm2": 4.4e-3,  # assumed: scaled by HBM size
+        "sefi_cross_section_cm2": 5.0e-9,  # assumed
+        "random_failure_fit": 500.0,  # assumed
+    },
+    "a100-sxm-80gb": {
+        # NVIDIA A100 Tensor Core GPU datasheet (SXM4 80 GB): dense figures (sparsity doubles
+        # them); no FP8 units, so fp8 runs at the bf16 rate
+        "peak_tflops": {"bf16": 312.0, "int8": 624.0, "fp8": 312.0, "fp32": 19.5},
+        "hbm_gb": 80.0,  # datasheet: 80 GB HBM2e
+        "hbm_tb_s": 2.039,  # datasheet: 2,039 GB/s
+        "interconnect_gb_s": 300.0,  # datasheet: NVLink 600 GB/s (both directions)
+        "tdp_w": 400.0,  # datasheet: 400 W
+        "idle_w": 50.0,  # assumed: about 12 % of TDP
+        "mass_kg": 3.0,  # assumed: SXM module with cold plate
+        "tid_tolerance_krad": 15.0,  # assumed: like the Suncatcher TPU
+        "hbm_irregularity_krad": 2.0,  # assumed
+        "memory_seu_cross_section_cm2": 2.5e-3,  # assumed: scaled by HBM size
         "sefi_cross_section_cm2": 5.0e-9,  # assumed
         "random_failure_fit": 500.0,  # assumed
     },
@@ -70,6 +89,7 @@ ACCELERATORS: dict[str, dict[str, Any]] = {
         },  # fp32: 5.3 TFLOPS CUDA (data sheet); fp8 at fp16 rate (assumed)
         "hbm_gb": 64.0,  # data sheet: 64 GB LPDDR5
         "hbm_tb_s": 0.2048,  # data sheet: 204.8 GB/s
+        "interconnect_gb_s": 1.25,  # assumed: one 10 GbE port between modules (no NVLink)
         "tdp_w": 60.0,  # data sheet: 15-60 W power modes
         "idle_w": 5.0,  # assumed
         "mass_kg": 0.7,  # assumed: module, carrier share and heat spreader
@@ -83,14 +103,21 @@ ACCELERATORS: dict[str, dict[str, Any]] = {
 """Accelerator catalogue (``spacecraft.compute.accelerator``)."""
 
 LLM_MODELS: dict[str, dict[str, Any]] = {
-    # Meta Llama 3 model cards and config.json (parameters, layers, KV heads, head dim)
-    "llama-3-8b": {"params_b": 8.03, "layers": 32, "kv_heads": 8, "head_dim": 128},
-    "llama-3-70b": {"params_b": 70.6, "layers": 80, "kv_heads": 8, "head_dim": 128},
-    "llama-3.1-405b": {"params_b": 405.9, "layers": 126, "kv_heads": 8, "head_dim": 128},
-    # Llama 2 (Touvron et al. 2023, arXiv:2307.09288): 13B has no GQA (40 KV heads); 70B has 8
-    "llama-2-13b": {"params_b": 13.0, "layers": 40, "kv_heads": 40, "head_dim": 128},
-    "llama-2-70b": {"params_b": 69.0, "layers": 80, "kv_heads": 8, "head_dim": 128},
-}
+    # Meta Llama 3 / 3.1 / 3.3 model cards and config.json (parameters, layers, query and KV
+    # heads, head dim, vocabulary); 3.1 and 3.3 share the 3.0 architecture at 8B and 70B
+    "llama-3-8b": {"params_b": 8.03, "layers": 32, "kv_heads": 8, "head_dim": 128, "heads": 32, "vocab": 128256},
+    "llama-3.1-8b": {"params_b": 8.03, "layers": 32, "kv_heads": 8, "head_dim": 128, "heads": 32, "vocab": 128256},
+    "llama-3-70b": {"params_b": 70.6, "layers": 80, "kv_heads": 8, "head_dim": 128, "heads": 64, "vocab": 128256},
+    "llama-3.1-70b": {"params_b": 70.6, "layers": 80, "kv_heads": 8, "head_dim": 128, "heads": 64, "vocab": 128256},
+    "llama-3.3-70b": {"params_b": 70.6, "layers": 80, "kv_heads": 8, "head_dim": 128, "heads": 64, "vocab": 128256},
+    "llama-3.1-405b": {"params_b": 405.9, "layers": 126, "kv_heads": 8, "head_dim": 128, "heads": 128, "vocab": 128256},
+    # Llama 2 (Touvron et al. 2023, arXiv:2307.09288; config.json): 7B/13B have no GQA; 70B has 8
+    "llama-2-7b": {"params_b": 6.74, "layers": 32, "kv_heads": 32, "head_dim": 128, "heads": 32, "vocab": 32000},
+    "llama-2-13b": {"params_b": 13.0, "layers": 40, "kv_heads": 40, "head_dim": 128, "heads": 40, "vocab": 32000},
+    "llama-2-70b": {"params_b": 69.0, "layers": 80, "kv_heads": 8, "head_dim": 128, "heads": 64, "vocab": 32000},
+    # Mistral 7B v0.1 (Jiang et al. 2023, arXiv:2310.06825, Table 1): GQA 8 KV heads, 4,096 window
+    "mistral-7b": {"params_b": 7.24, "layers": 32, "kv_heads": 8, "head_dim": 128, "heads": 32, "vocab": 32000},
+}  # fmt: skip
 """LLM catalogue for :func:`orbitcloud.spacecraft.compute.llm_tokens_per_s`."""
 
 SATELLITES: dict[str, dict[str, Any]] = {

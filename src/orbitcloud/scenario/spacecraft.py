@@ -93,6 +93,9 @@ class AcceleratorSpec(Model):
     peak_tflops: dict[Precision, float] = Field(description="dense peak by precision [TFLOP/s]")
     hbm_gb: float = Field(gt=0, le=100_000)
     hbm_tb_s: float = Field(gt=0, le=1000)
+    interconnect_gb_s: float = Field(
+        450.0, gt=0, le=1e6, description="tensor-parallel link per accelerator, one direction"
+    )
     tdp_w: float = Field(gt=0, le=100_000)
     idle_w: float = Field(ge=0, le=100_000)
     mass_kg: float = Field(1.0, ge=0, le=10_000)

@@ -1,39 +1,58 @@
-"""Accelerator throughput from power and heat, and LLM inference tokens/s (roofline model).
+"""Accelerator throughput from power and heat, and LLM inference tokens/s of satellites.
 
 Delivered compute of a satellite = healthy accelerators x peak x capacity factor, where the
 capacity factor follows the power the accelerators may draw this step (power and thermal
 headroom) by dynamic voltage-frequency scaling: P_dyn ~ f V^2 with V ~ f gives throughput ~
 P_dyn^(1/3).
 
-LLM inference (per tensor-parallel group of accelerators that holds the model):
-* prefill (compute-bound): 2 N FLOP per input token at a model-FLOP utilisation ``mfu``;
-* decode (memory-bound at small batch): per output step, read the weights (N x bytes) and the
-  KV cache of the batch, at a bandwidth utilisation ``mbu``; compute-bound at large batch (the
-  step takes the larger of the two times);
-* the batch is limited by memory: weights + KV cache (2 L n_kv d_head bytes per token) must fit.
-Throughput = batch x output tokens / (prefill time + output tokens x step time), output tokens/s
-as in NVIDIA's TensorRT-LLM tables.
+LLM inference per tensor-parallel group: the serving model of :mod:`orbitcloud.spacecraft.llm`
+(prefill and decode rooflines with attention FLOP and KV-cache reads growing with context, GQA,
+per-step overhead, batch limited by KV memory, tensor-parallel all-reduces), calibrated on one
+set of published TensorRT-LLM measurements and tested on others (docs/models-spacecraft.md).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
+from orbitcloud.scenario.errors import OrbitcloudInputError
+from orbitcloud.spacecraft.llm import (
+    CALIBRATED,
+    DEFAULT_LINK_BYTES_PER_S,
+    LlmSpec,
+    ServingEfficiency,
+    serving_throughput,
+)
+
+__all__ = [
+    "BYTES_PER_PARAM",
+    "LlmSpec",
+    "LlmThroughput",
+    "capacity_from_power",
+    "llm_group_throughput",
+    "llm_tokens_per_s",
+]
+
 BYTES_PER_PARAM = {"fp32": 4.0, "bf16": 2.0, "fp8": 1.0, "int8": 1.0}
 
-DEFAULT_MFU = 0.5
-"""Model-FLOP utilisation of prefill (assumed; 0.4-0.6 typical for large-batch LLM prefill)."""
+DEFAULT_MFU = CALIBRATED.mfu_16bit
+"""Model-FLOP utilisation at 16 bit (calibrated, :data:`orbitcloud.spacecraft.llm.CALIBRATED`)."""
 
-DEFAULT_MFU_DECODE = 0.35
-"""Model-FLOP utilisation of compute-bound decode steps (assumed; smaller GEMMs than prefill)."""
+DEFAULT_MFU_DECODE = CALIBRATED.mfu_16bit
+"""Model-FLOP utilisation of compute-bound decode steps at 16 bit (calibrated; as prefill)."""
 
-DEFAULT_MBU = 0.8
-"""Memory-bandwidth utilisation of decode (assumed; 0.6-0.9 for tuned kernels)."""
+DEFAULT_MBU = CALIBRATED.mbu
+"""Memory-bandwidth utilisation of decode (calibrated)."""
 
-MEMORY_RESERVE = 0.10
-"""Fraction of accelerator memory kept for activations, workspace and fragmentation (assumed)."""
+MEMORY_RESERVE = 1.0 - CALIBRATED.kv_memory_fraction
+"""Fraction of the memory left after weights and workspace not given to the KV cache
+(TensorRT-LLM's default ``kv_cache_free_gpu_mem_fraction`` 0.9)."""
+
+DEFAULT_BATCH_CEILING = 4096
+"""Largest batch a serving engine forms (TensorRT-LLM ``trtllm-bench`` max runtime batch size,
+v0.13.0 perf-overview)."""
 
 
 def capacity_from_power(
@@ -65,25 +84,6 @@ def capacity_from_power(
 
 
 @dataclass(frozen=True)
-class LlmSpec:
-    """An LLM for the roofline model: parameters [count], layers, KV heads, head dimension."""
-
-    params: float
-    layers: int
-    kv_heads: int
-    head_dim: int
-
-    @staticmethod
-    def from_dict(d: dict) -> LlmSpec:
-        return LlmSpec(float(d["params_b"]) * 1e9, int(d["layers"]), int(d["kv_heads"]),
-                       int(d["head_dim"]))  # fmt: skip
-
-    def kv_bytes_per_token(self, bytes_per_elem: float) -> float:
-        """KV cache per token: 2 (K and V) x layers x kv_heads x head_dim x bytes [B]."""
-        return 2.0 * self.layers * self.kv_heads * self.head_dim * bytes_per_elem
-
-
-@dataclass(frozen=True)
 class LlmThroughput:
     """Result of :func:`llm_group_throughput` for one tensor-parallel group."""
 
@@ -93,6 +93,13 @@ class LlmThroughput:
     prefill_s: float
     decode_step_s: float
     feasible: bool
+
+
+def _check_positive(**values: float) -> None:
+    """Raise :class:`OrbitcloudInputError` for a value that is not a finite number > 0."""
+    for name, v in values.items():
+        if not (np.isfinite(v) and v > 0):
+            raise OrbitcloudInputError(f"{name} must be a finite number > 0, got {v!r}")
 
 
 def llm_group_throughput(
@@ -105,10 +112,12 @@ def llm_group_throughput(
     input_tokens: int,
     output_tokens: int,
     group_size: int | None = None,
-    mfu: float = DEFAULT_MFU,
-    mbu: float = DEFAULT_MBU,
-    tp_efficiency: float = 0.9,
-    mfu_decode: float = DEFAULT_MFU_DECODE,
+    mfu: float | None = None,
+    mbu: float | None = None,
+    tp_efficiency: float = 1.0,
+    mfu_decode: float | None = None,
+    link_bytes_per_s: float = DEFAULT_LINK_BYTES_PER_S,
+    eff: ServingEfficiency = CALIBRATED,
 ) -> LlmThroughput:
     """Output tokens/s of one group of accelerators serving an LLM at full capacity.
 
@@ -123,10 +132,13 @@ def llm_group_throughput(
     input_tokens, output_tokens : prompt and generated lengths [tokens]
     group_size : accelerators per tensor-parallel group (default: the fewest that hold the
         weights and one sequence)
-    mfu : prefill model-FLOP utilisation [-]
-    mbu : decode memory-bandwidth utilisation [-]
-    tp_efficiency : scaling efficiency per extra group member [-]
-    mfu_decode : decode model-FLOP utilisation when compute-bound [-]
+    mfu : model-FLOP utilisation, prefill and decode [-] (None: calibrated, by operand width)
+    mbu : decode memory-bandwidth utilisation [-] (None: calibrated)
+    tp_efficiency : extra derating per added group member [-] (1: none; the all-reduce term
+        of the serving model already charges tensor parallelism)
+    mfu_decode : accepted for compatibility; decode uses the same FLOP utilisation as prefill
+    link_bytes_per_s : per-accelerator tensor-parallel link, one direction [B/s]
+    eff : efficiencies and overheads (default: calibrated)
 
     Returns
     -------
@@ -134,30 +146,33 @@ def llm_group_throughput(
 
     References
     ----------
-    Kaplan et al. (2020), arXiv:2001.08361 (2N FLOP per token); Pope et al. (2022), "Efficiently
-    Scaling Transformer Inference", arXiv:2211.05102 (memory-bound decode, KV cache); NVIDIA
-    TensorRT-LLM ``docs/source/blogs/H200launch.md`` (validation, shared/VALIDATION.md H).
+    :func:`orbitcloud.spacecraft.llm.serving_throughput` (Kaplan et al. 2020; Pope et al. 2022,
+    arXiv:2211.05102; Kwon et al. 2023, arXiv:2309.06180).
     """
-    weights = model.params * precision_bytes
-    kv_tok = model.kv_bytes_per_token(precision_bytes)
-    ctx = input_tokens + output_tokens
-    usable = hbm_bytes * (1.0 - MEMORY_RESERVE)
+    _check_positive(peak_flops=peak_flops, hbm_bytes=hbm_bytes, hbm_bytes_per_s=hbm_bytes_per_s,
+                    precision_bytes=precision_bytes, batch=batch, input_tokens=input_tokens,
+                    output_tokens=output_tokens, link_bytes_per_s=link_bytes_per_s,
+                    group_size=1 if group_size is None else group_size)  # fmt: skip
+    e = eff
+    if mfu is not None:
+        e = replace(e, mfu_8bit=mfu, mfu_16bit=mfu)
+    if mbu is not None:
+        e = replace(e, mbu=mbu)
     if group_size is None:
-        group_size = max(1, int(np.ceil((weights + kv_tok * ctx) / usable)))
-    mem = usable * group_size
-    fit = int((mem - weights) // (kv_tok * ctx)) if mem > weights else 0
-    b = min(int(batch), fit)
+        need = model.weight_bytes(precision_bytes) + model.kv_bytes_per_token(precision_bytes) * (
+            input_tokens + output_tokens
+        )
+        usable = (hbm_bytes - e.workspace_bytes) * e.kv_memory_fraction
+        group_size = max(1, int(np.ceil(need / usable)))
+    derate = tp_efficiency ** (group_size - 1)
+    r = serving_throughput(model, peak_flops * derate, hbm_bytes, hbm_bytes_per_s * derate,
+                           precision_bytes, batch, input_tokens, output_tokens, group_size,
+                           link_bytes_per_s, e)  # fmt: skip
+    b = int(r.batch)
     if b < 1:
         return LlmThroughput(group_size, 0, 0.0, np.inf, np.inf, False)
-    eff = tp_efficiency ** (group_size - 1)
-    flops = peak_flops * group_size * eff
-    bw = hbm_bytes_per_s * group_size * eff
-    prefill = b * input_tokens * 2.0 * model.params / (flops * mfu)
-    mean_ctx = input_tokens + 0.5 * output_tokens
-    bytes_step = weights + b * mean_ctx * kv_tok
-    step = max(bytes_step / (bw * mbu), b * 2.0 * model.params / (flops * mfu_decode))
-    tps = b * output_tokens / (prefill + output_tokens * step)
-    return LlmThroughput(group_size, b, tps, prefill, step, True)
+    return LlmThroughput(group_size, b, float(r.output_tokens_per_s), float(r.prefill_s),
+                         float(r.decode_step_s), True)  # fmt: skip
 
 
 def llm_tokens_per_s(
@@ -171,8 +186,9 @@ def llm_tokens_per_s(
     batch: int = 64,
     input_tokens: int = 512,
     output_tokens: int = 256,
-    mfu: float = DEFAULT_MFU,
-    mbu: float = DEFAULT_MBU,
+    mfu: float | None = None,
+    mbu: float | None = None,
+    link_bytes_per_s: float = DEFAULT_LINK_BYTES_PER_S,
 ) -> np.ndarray:
     """Output tokens/s each satellite can serve now: groups x group throughput x capacity.
 
@@ -183,7 +199,8 @@ def llm_tokens_per_s(
     accelerators_ok : (...,) healthy accelerators per satellite [count]
     capacity : (...,) capacity factor 0..1 (power, thermal, radiation availability) [-]
     batch, input_tokens, output_tokens : workload shape
-    mfu, mbu : utilisations [-]
+    mfu, mbu : utilisations [-] (None: calibrated)
+    link_bytes_per_s : per-accelerator tensor-parallel link, one direction [B/s]
 
     Returns
     -------
@@ -194,6 +211,7 @@ def llm_tokens_per_s(
     :func:`llm_group_throughput`.
     """
     g = llm_group_throughput(model, peak_flops, hbm_bytes, hbm_bytes_per_s, precision_bytes,
-                             batch, input_tokens, output_tokens, mfu=mfu, mbu=mbu)  # fmt: skip
+                             batch, input_tokens, output_tokens, mfu=mfu, mbu=mbu,
+                             link_bytes_per_s=link_bytes_per_s)  # fmt: skip
     groups = np.floor(np.asarray(accelerators_ok) / g.group_size)
     return groups * g.output_tokens_per_s * np.asarray(capacity)
