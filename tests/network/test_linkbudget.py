@@ -346,3 +346,30 @@ def test_stage_writes_binding_pairs_and_the_link_budget_table():
     assert set(TERMINALS) < set(budget.terminal)
     assert "shell: starlink-class (modified)" in set(budget.terminal)
     assert ctx.summary["network"]["terminals"]["sc"]["transceiver_pairs"] == 1
+
+
+def test_report_plots_capacity_vs_range_for_each_preset(tmp_path):
+    from orbitcloud.report.sections import network_section
+    from orbitcloud.results.reader import Results
+    from orbitcloud.results.runner import run
+    from orbitcloud.scenario.loader import load_scenario
+
+    walker = {"planes": 4, "sats_per_plane": 4, "altitude_km": 550, "inclination_deg": 53}
+    sc = load_scenario({
+        "name": "budget-report", "seed": 1,
+        "time": {"start": "2025-01-01T00:00:00Z", "duration_s": 60, "step_s": 60},
+        "constellations": [{"name": "shell", "walker": walker, "isl": {"topology": "plus-grid"}}],
+        "outputs": {"positions": False, "links": False, "report": False},
+    })  # fmt: skip
+    folder = run(sc, out=tmp_path / "run")
+    assert isinstance(folder, Results)
+    sec = network_section(folder)
+    assert sec is not None
+    titles = [b.fig["layout"]["title"]["text"] for b in sec.blocks]
+    for name in TERMINALS:
+        assert f"Link capacity vs range: {name}" in titles
+    fig = sec.blocks[titles.index("Link capacity vs range: starlink-class")].fig
+    names = [tr["name"] for tr in fig["data"]]
+    assert "capacity (channels binds)" in names
+    assert "received power allows" in names
+    assert fig["layout"]["xaxis"]["type"] == "log"

@@ -485,13 +485,16 @@ def network_section(folder: Results) -> Section | None:
     """RTT over time and its distribution against the terrestrial baseline; link counts."""
     has_routes = folder.has("routes", "time", "src", "dst", "rtt_ms")
     has_links = folder.has("links", "time")
-    if not (has_routes or has_links):
+    has_budget = folder.has("link_budget", "terminal", "range_m", "capacity_bps")
+    if not (has_routes or has_links or has_budget):
         return None
     sec = Section("sec-network", "Network: latency and links")
     if has_routes:
         _routes_blocks(folder, sec)
     if has_links:
         _links_blocks(folder, sec)
+    if has_budget:
+        _link_budget_blocks(folder, sec)
     return sec if sec.blocks else None
 
 
@@ -675,6 +678,44 @@ def _links_blocks(folder: Results, sec: Section) -> None:
         fig.update_layout(barmode="overlay")
         _layout(fig, f"{title} (all link-steps with a value)", "link-steps", unit)
         sec.blocks.append(Figure(fig_dict(fig)))
+
+
+def _link_budget_blocks(folder: Results, sec: Section) -> None:
+    """Capacity against range of each optical terminal (``link_budget``), one figure each."""
+    cols = folder.columns("link_budget")
+    want = ["terminal", "range_m", "capacity_bps", "power_limited_bps", "channel_cap_bps"]
+    tab = folder.read("link_budget", [c for c in [*want, "binding"] if c in cols])
+    tc, tl = codes(tab["terminal"])
+    bc, bl = codes(tab["binding"]) if "binding" in cols else (np.full(len(tc), -1), [])
+    groups = [(j, f"capacity ({b} binds)") for j, b in enumerate(bl) if b != "range"]
+    r_km = to_float(tab["range_m"]) * 1e-3
+    cap = to_float(tab["capacity_bps"]) * 1e-9
+    for k, name in enumerate(tl):
+        m = tc == k
+        fig = go.Figure()
+        for j, label in groups or [(-1, "capacity")]:
+            y = cap[m] if j < 0 else np.where(bc[m] == j, cap[m], np.nan)
+            y = np.where(y > 0, y, np.nan)  # 0 beyond the range: not on a log axis
+            if np.isfinite(y).any():
+                line = {"color": PALETTE[j % len(PALETTE)], "width": 3}
+                fig.add_trace(go.Scatter(x=r_km[m], y=y, mode="lines", name=esc(label), line=line))
+        for col, dash, label in (
+            ("power_limited_bps", "dash", "received power allows"),
+            ("channel_cap_bps", "dot", "pairs x WDM x line rate"),
+        ):
+            if col in cols:
+                y = to_float(tab[col])[m] * 1e-9
+                line = {"color": "#7f7f7f", "dash": dash}
+                fig.add_trace(go.Scatter(x=r_km[m], y=y, name=label, line=line))
+        fig.update_xaxes(type="log")
+        fig.update_yaxes(type="log")
+        _layout(fig, f"Link capacity vs range: {esc(name)}", "Gbps", "range (km)")
+        caption = (
+            "Capacity per direction of one link between two such terminals against range, "
+            "coloured by the constraint that binds (docs/models-network.md); beyond the "
+            "terminal's range the capacity is 0 and not drawn."
+        )
+        sec.blocks.append(Figure(fig_dict(fig), caption=caption))
 
 
 # ---- spacecraft state ---------------------------------------------------------------------------
