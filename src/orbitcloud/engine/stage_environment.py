@@ -39,8 +39,16 @@ class EnvironmentStage:
             key=lambda s: (s.start_s, s.end_s),
         )  # fmt: skip
         method = swx.atmosphere_method_for_run(env.atmosphere_method, len(ctx.sats), ctx.grid.n)
+        series = None
+        if env.space_weather is not None:
+            t0 = ctx.grid.start.timestamp()
+            series = swx.series_for_run(
+                env.space_weather.table(), env.space_weather.geomagnetic_activity == "3-hourly",
+                t0, t0 + (ctx.grid.n - 1) * ctx.grid.step_s,
+            )  # fmt: skip
         self.sw = swx.SpaceWeather(env.f107, env.f107a, env.ap, env.radiation_multiplier,
-                                   tuple(storms), method)  # fmt: skip
+                                   tuple(storms), method, series, env.storm_density_factor,
+                                   env.quiet_ap)  # fmt: skip
 
     def process(self, records: Records, ctx: RunContext) -> None:
         ch = records.get(GeometryRecord).chunk
@@ -55,7 +63,12 @@ class EnvironmentStage:
             records.put(RadiationRecord(ch.k0, ch.k1, weights, m_e, m_p, saa))
 
     def finish(self, final: Records, ctx: RunContext) -> None:
+        env = ctx.scenario.environment
         ctx.summary["environment"] = {
             "atmosphere": f"NRLMSIS 2.1 via pymsis, method {self.sw.method} (whole run)",
             "storms": len(self.sw.storms),
-        }
+            "space_weather": "constant f107/f107a/ap" if env.space_weather is None else (
+                f"series ({env.space_weather.geomagnetic_activity} ap)"
+            ),
+            "storm_density_factor": self.sw.storm_density_factor,
+        }  # fmt: skip

@@ -17,8 +17,14 @@ uncertainty against drag-derived densities (Emmert et al. 2021). ``method="direc
 at every point (exact; use it for few points; ``"auto"`` does so below ``direct_max_points``).
 
 Space weather is given, never looked up: ``f107s``, ``f107as`` and ``aps`` (shape (n, 7)) are
-passed to pymsis, so nothing is downloaded. The daily Ap fills all seven ``aps`` slots; with the
-default geomagnetic switch (1) NRLMSIS uses only the daily value.
+passed to pymsis, so nothing is downloaded. With constant space weather the daily Ap fills all
+seven ``aps`` slots and the default geomagnetic switch (1) uses only the daily value. With a
+time series (``drivers``, :class:`orbitcloud.environment.indices.IndexSeries`) every point (or
+grid time node) gets the F10.7, F10.7a and seven-value ap array of its own time, and NRLMSIS
+runs in storm-time ap mode (switch -1) when the series carries the 3-hourly history. On the
+grid path the nodes are the 3-hourly ap boundaries (``DT_S``), each node evaluated with the
+indices of the interval it opens, and ``ln(rho)`` is interpolated linearly between nodes
+(``method="direct"`` samples the indices as a step function at every point, as pymsis does).
 """
 
 from __future__ import annotations
@@ -28,6 +34,8 @@ from typing import Literal
 import numpy as np
 from pymsis import msis
 from scipy.ndimage import map_coordinates
+
+from orbitcloud.environment.indices import IndexSeries
 
 MSIS_VERSION = 2.1
 """NRLMSIS version used everywhere (pymsis' default; 2.1 adds NO to 2.0)."""
@@ -68,6 +76,25 @@ def _dates(unix_s: np.ndarray) -> np.ndarray:
     return (np.round(np.asarray(unix_s, dtype=float) * 1e6)).astype("datetime64[us]")
 
 
+def _msis_inputs(
+    unix_s: np.ndarray, f107: float, f107a: float, ap: float, drivers: IndexSeries | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict]:
+    """pymsis ``f107s``, ``f107as``, ``aps`` (n, 7) and switches at times ``unix_s`` (n,)."""
+    n = len(unix_s)
+    if drivers is None:
+        return np.full(n, float(f107)), np.full(n, float(f107a)), _aps(n, ap), {}
+    f, fa, aps = drivers.at(unix_s)
+    if not (np.isfinite(f).all() and np.isfinite(fa).all() and np.isfinite(aps).all()):
+        lo, hi = drivers.valid_span_s()
+        raise ValueError(
+            "space-weather table does not cover every time asked for: it gives every NRLMSIS "
+            f"input from {np.datetime64(int(lo), 's')} to {np.datetime64(int(hi), 's')} UTC"
+            if np.isfinite(lo)
+            else "space-weather table gives no time with every NRLMSIS input"
+        )
+    return f, fa, aps, ({"geomagnetic_activity": -1} if drivers.storm_time else {})
+
+
 def density_direct_kg_m3(
     unix_s: np.ndarray,
     lat_deg: np.ndarray,
@@ -76,6 +103,7 @@ def density_direct_kg_m3(
     f107: float,
     f107a: float,
     ap: float,
+    drivers: IndexSeries | None = None,
 ) -> np.ndarray:
     """Total mass density from NRLMSIS 2.1 at every point, one pymsis fly-through call.
 
@@ -87,6 +115,8 @@ def density_direct_kg_m3(
     f107 : daily F10.7 of the previous day [sfu]
     f107a : 81-day centred mean F10.7 [sfu]
     ap : daily Ap index [nT-equivalent index]
+    drivers : optional index time series; when given, each point gets the F10.7, F10.7a and ap
+        array of its own time (and ``f107``, ``f107a``, ``ap`` are not used)
 
     Returns
     -------
@@ -111,15 +141,17 @@ def density_direct_kg_m3(
     n = int(ok.sum())
     if n == 0:
         return out
+    f, fa, aps, switches = _msis_inputs(t[ok], f107, f107a, ap, drivers)
     res = msis.calculate(
         _dates(t[ok]),
         lon[ok],
         lat[ok],
         alt[ok],
-        f107s=np.full(n, float(f107)),
-        f107as=np.full(n, float(f107a)),
-        aps=_aps(n, ap),
+        f107s=f,
+        f107as=fa,
+        aps=aps,
         version=MSIS_VERSION,
+        **switches,
     )
     out[ok] = res[:, 0]
     return out
@@ -137,6 +169,8 @@ def density_grid(
     ap: float,
     dlst_deg: float = DLST_DEG,
     dlat_deg: float = DLAT_DEG,
+    drivers: IndexSeries | None = None,
+    weather_s: np.ndarray | None = None,
 ) -> np.ndarray:
     """ln(mass density) of NRLMSIS 2.1 on a (time, local solar time, latitude, altitude) grid.
 
@@ -147,6 +181,8 @@ def density_grid(
     f107, f107a, ap : space weather, as in :func:`density_direct_kg_m3` [sfu, sfu, -]
     dlst_deg : local-solar-time spacing [deg]; 360 must be a multiple
     dlat_deg : latitude spacing [deg]; 180 must be a multiple
+    drivers : optional index time series: each node gets the indices of its own time, or of
+        ``weather_s`` (n_tn,) when given
 
     Returns
     -------
@@ -163,17 +199,21 @@ def density_grid(
     lats = np.linspace(-90.0, 90.0, n_lat)
     alts = np.asarray(alt_nodes_km, dtype=float)
     grid = np.empty((len(t_nodes_s), n_lst + 1, n_lat, len(alts)))
-    for j, tj in enumerate(np.asarray(t_nodes_s, dtype=float)):
+    t_nodes = np.asarray(t_nodes_s, dtype=float)
+    t_weather = t_nodes if weather_s is None else np.asarray(weather_s, dtype=float)
+    for j, tj in enumerate(t_nodes):
         lons = np.mod(lst_deg - 15.0 * _ut_hours(tj) + 180.0, 360.0) - 180.0
+        f, fa, aps, switches = _msis_inputs(t_weather[j : j + 1], f107, f107a, ap, drivers)
         res = msis.calculate(
             _dates(np.array([tj])),
             lons,
             lats,
             alts,
-            f107s=[float(f107)],
-            f107as=[float(f107a)],
-            aps=_aps(1, ap),
+            f107s=f,
+            f107as=fa,
+            aps=aps,
             version=MSIS_VERSION,
+            **switches,
         )
         grid[j, :n_lst] = np.log(res[0, :, :, :, 0].astype(float))
     grid[:, n_lst] = grid[:, 0]
@@ -200,20 +240,29 @@ def _cached_grid(
     f107a: float,
     ap: float,
     cache: dict | None,
+    drivers: IndexSeries | None = None,
+    weather_s: np.ndarray | None = None,
 ) -> np.ndarray:
+    """Grid slabs at ``t_nodes`` (with the space weather of ``weather_s``, default the nodes'),
+    reusing and filling ``cache``."""
+    tw = t_nodes if weather_s is None else weather_s
     if cache is None:
-        return density_grid(t_nodes, z_nodes, f107, f107a, ap)
-    sw = (float(f107), float(f107a), float(ap))
+        return density_grid(t_nodes, z_nodes, f107, f107a, ap, drivers=drivers, weather_s=tw)
+    sw: tuple = (float(f107), float(f107a), float(ap)) if drivers is None else ("series",)
     slabs = []
-    for tn in t_nodes:
-        cols = cache.setdefault((float(tn), *sw), {})
+    for tn, twn in zip(t_nodes, tw, strict=True):
+        key = (float(tn), *sw) if drivers is None else (float(tn), *sw, float(twn))
+        cols = cache.setdefault(key, {})
         missing = [z for z in z_nodes if float(z) not in cols]
         if missing:
-            g = density_grid(np.array([tn]), np.array(missing), f107, f107a, ap)[0]
+            g = density_grid(
+                np.array([tn]), np.array(missing), f107, f107a, ap, drivers=drivers,
+                weather_s=np.array([twn]),
+            )  # fmt: skip
             for j, z in enumerate(missing):
-                cols[float(z)] = g[..., j]
+                cols[float(z)] = g[0][..., j]
         slabs.append(np.stack([cols[float(z)] for z in z_nodes], axis=-1))
-    for key in [k for k in cache if k[1:] == sw and k[0] < t_nodes[0]]:
+    for key in [k for k in cache if k[1 : 1 + len(sw)] == sw and k[0] < t_nodes[0]]:
         del cache[key]  # earlier time nodes are not needed again by a time-ordered run
     return np.stack(slabs)
 
@@ -231,6 +280,7 @@ def density_kg_m3(
     dt_s: float = DT_S,
     direct_max_points: int = DIRECT_MAX_POINTS,
     grid_cache: dict | None = None,
+    drivers: IndexSeries | None = None,
 ) -> np.ndarray:
     """Thermospheric mass density along satellite tracks, NRLMSIS 2.1 (gridded for speed).
 
@@ -250,7 +300,11 @@ def density_kg_m3(
     direct_max_points : threshold of ``method="auto"``
     grid_cache : optional dict owned by the caller; grid time slabs computed here are kept in
         it and reused by later calls with the same space weather and altitude nodes (a run
-        split into chunks then evaluates each time node once)
+        split into chunks then evaluates each time node once); one cache per space weather
+    drivers : optional index time series (:class:`~orbitcloud.environment.indices.
+        IndexSeries`): F10.7, F10.7a and the ap array at each point's (or grid node's) own
+        time instead of ``f107``, ``f107a``, ``ap``; grid nodes every ``dt_s`` (keep the
+        default 3 h: the ap intervals)
 
     Returns
     -------
@@ -274,7 +328,7 @@ def density_kg_m3(
     if method not in ("auto", "grid", "direct"):
         raise ValueError(f"method must be 'auto', 'grid' or 'direct', not {method!r}")
     if method == "direct" or (method == "auto" and lat.size <= direct_max_points):
-        return density_direct_kg_m3(t, lat, lon, alt, f107, f107a, ap)
+        return density_direct_kg_m3(t, lat, lon, alt, f107, f107a, ap, drivers)
     if not (t.ndim == 1 and lat.ndim == 2 and lat.shape == lon.shape == alt.shape
             and len(t) == lat.shape[0]):  # fmt: skip
         # general shapes: one row per point
@@ -284,7 +338,7 @@ def density_kg_m3(
         shape = lat.shape
         flat = density_kg_m3(
             t.ravel(), lat.reshape(-1, 1), lon.reshape(-1, 1), alt.reshape(-1, 1),
-            f107, f107a, ap, method="grid", dt_s=dt_s, grid_cache=grid_cache,
+            f107, f107a, ap, method="grid", dt_s=dt_s, grid_cache=grid_cache, drivers=drivers,
         )  # fmt: skip
         return flat.reshape(shape)
     out = np.empty(lat.shape)
@@ -302,7 +356,15 @@ def density_kg_m3(
         j1 = int(np.floor(t_ok.max() / dt_s)) + 1
         t_nodes = np.arange(j0, j1 + 1) * dt_s
         z_nodes = _needed_altitude_nodes(alt_ok)
-        grid = _cached_grid(t_nodes, z_nodes, f107, f107a, ap, grid_cache)
+        grid = _cached_grid(t_nodes, z_nodes, f107, f107a, ap, grid_cache, drivers)
+        grid_end = None
+        if drivers is not None:
+            # each 3-h interval with its own indices at both ends: the step-wise ap of the
+            # interval is not smeared into the next one (direct sampling's semantics)
+            grid = grid[:-1]
+            grid_end = _cached_grid(
+                t_nodes[1:], z_nodes, f107, f107a, ap, grid_cache, drivers, t_nodes[:-1]
+            )
         # altitude as a fractional index on the whole ladder (the same float whatever the chunk),
         # then shifted by a whole number to the kept nodes: an exact subtraction, so a point's
         # interpolation weight does not depend on which altitude bands this call keeps
@@ -337,14 +399,19 @@ def density_kg_m3(
                 for c in (1, 2, 3):
                     coords[:, c][bad] = 0.0  # any in-grid point; replaced by NaN below
             vals = np.empty((nr, n_sat))
-            if n_sat >= _ROW_MIN_SATS:
+            if n_sat >= _ROW_MIN_SATS or grid_end is not None:
                 # one time per row: blend the two time slabs, then 3-D (8-corner) interpolation
                 # -- about 1.5x faster than 4-D on the same points
                 for i in range(nr):
                     ft = coords[i, 0, 0]
-                    j = min(int(ft), grid.shape[0] - 2)
-                    w = ft - j
-                    slab = grid[j] * (1.0 - w) + grid[j + 1] * w
+                    if grid_end is None:
+                        j = min(int(ft), grid.shape[0] - 2)
+                        w = ft - j
+                        slab = grid[j] * (1.0 - w) + grid[j + 1] * w
+                    else:
+                        j = min(int(ft), grid.shape[0] - 1)
+                        w = ft - j
+                        slab = grid[j] * (1.0 - w) + grid_end[j] * w
                     vals[i] = map_coordinates(
                         slab, coords[i, 1:], order=1, mode="nearest", prefilter=False
                     )
@@ -360,7 +427,9 @@ def density_kg_m3(
     off = good & ~on_ladder
     if off.any():
         tb = np.broadcast_to(t[:, None], lat.shape)
-        out[off] = density_direct_kg_m3(tb[off], lat[off], lon[off], alt[off], f107, f107a, ap)
+        out[off] = density_direct_kg_m3(
+            tb[off], lat[off], lon[off], alt[off], f107, f107a, ap, drivers
+        )
     out[~good] = np.nan
     return out
 

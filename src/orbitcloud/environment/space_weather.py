@@ -12,12 +12,15 @@ how the run is sliced (shared/PITFALLS.md).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
 
 from orbitcloud.environment import atmosphere, radiation
+from orbitcloud.environment.indices import IndexSeries
+from orbitcloud.scenario.environment import SpaceWeatherTable
+from orbitcloud.scenario.errors import OrbitcloudInputError
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,11 @@ class SpaceWeather:
     radiation_multiplier : scales every dose rate [-]
     storms : storm windows in time order
     method : "grid" or "direct" for the whole run (see :func:`atmosphere_method_for_run`)
+    series : optional index time series (3-hourly ap, daily F10.7, F10.7a) for the density;
+        when given it replaces ``f107``, ``f107a``, ``ap`` and storm ``ap`` windows in NRLMSIS
+    storm_density_factor : k of the optional storm enhancement (1: NRLMSIS as it is), see
+        :func:`enhance_storm_density`
+    quiet_ap : the quiet ap of that enhancement's baseline [-]
     """
 
     f107: float
@@ -50,7 +58,45 @@ class SpaceWeather:
     radiation_multiplier: float
     storms: tuple[StormWindow, ...]
     method: Literal["grid", "direct"]
-    _caches: dict[float, dict] = field(default_factory=dict, repr=False)
+    series: IndexSeries | None = None
+    storm_density_factor: float = 1.0
+    quiet_ap: float = 4.0
+    _caches: dict = field(default_factory=dict, repr=False)
+
+
+def series_for_run(
+    table: SpaceWeatherTable, storm_time: bool, start_s: float, end_s: float
+) -> IndexSeries:
+    """The index series of a space-weather table, checked to cover the run.
+
+    Every step in ``[start_s, end_s]`` needs every NRLMSIS input (57 h of ap history, the
+    previous day's F10.7, the day's F10.7a).
+
+    Raises
+    ------
+    OrbitcloudInputError
+        Naming the table, the span it covers and the span the run needs.
+    """
+    series = IndexSeries.from_days(
+        table.day0_unix_s, table.ap, table.f107, table.daily_ap, table.f107a, storm_time
+    )
+    lo, hi = series.valid_span_s()
+    if not (np.isfinite(lo) and lo <= start_s and end_s < hi):
+
+        def utc(x: float) -> str:
+            return str(np.datetime64(int(np.floor(x)), "s")) + "Z"
+
+        has = f"gives every input from {utc(lo)} to {utc(hi)}" if np.isfinite(lo) else (
+            "gives no time with every input"
+        )  # fmt: skip
+        raise OrbitcloudInputError(
+            f"the space-weather table {has}; the run needs {utc(start_s)} to {utc(end_s)}. "
+            "A table must begin 57 h before the run (the 3-hourly ap history) and a day before "
+            "it (the previous day's F10.7), last to its end, and, without an f107a column, "
+            "reach 40 days either side (the 81-day mean)",
+            table.source,
+        )
+    return series
 
 
 def atmosphere_method_for_run(
@@ -77,7 +123,12 @@ def density_kg_m3(
     lon_rad: np.ndarray,
     alt_m: np.ndarray,
 ) -> np.ndarray:
-    """NRLMSIS 2.1 density (n_t, n_sat) [kg/m^3] with the storm ``ap`` inside storm windows.
+    """NRLMSIS 2.1 density (n_t, n_sat) [kg/m^3] of the run's space weather.
+
+    With a time series (``sw.series``) every step gets the F10.7, F10.7a and ap array of its own
+    time (storm-time ap mode); else the constant ``f107``, ``f107a``, ``ap``, with each storm's
+    ``ap`` inside its window. With ``storm_density_factor`` k != 1 the result is
+    :func:`enhance_storm_density` of it.
 
     Parameters
     ----------
@@ -85,27 +136,89 @@ def density_kg_m3(
     unix_s : (n_t,) UTC [s since 1970]
     lat_rad, lon_rad, alt_m : (n_t, n_sat) geodetic position [rad, rad, m]; non-finite gives NaN
 
-    Notes
-    -----
-    Each ``ap`` keeps its own grid cache (a cached density slab belongs to one ``ap``).
-    Source: Emmert et al. (2022), NRLMSIS 2.1, doi:10.1029/2022JA030896, via pymsis; daily Ap
-    as NRLMSIS's storm-time input (its 3-hourly history is not used: see docs/models.md).
+    Each space weather keeps its own grid cache (a cached density slab belongs to one).
+    Source: Emmert et al. (2022), NRLMSIS 2.1, doi:10.1029/2022JA030896, via pymsis; the ap
+    array as in Picone et al. (2002), doi:10.1029/2002JA009430 (see
+    :mod:`orbitcloud.environment.indices`).
     """
     lat_deg, lon_deg, alt_km = np.degrees(lat_rad), np.degrees(lon_rad), alt_m / 1000.0
-    rho = atmosphere.density_kg_m3(
-        unix_s, lat_deg, lon_deg, alt_km, sw.f107, sw.f107a, sw.ap,
-        method=sw.method, grid_cache=sw._caches.setdefault(sw.ap, {}),
-    )  # fmt: skip
-    for s in sw.storms:
-        if s.ap is None:
-            continue
-        on = (unix_s >= s.start_s) & (unix_s < s.end_s)
-        if on.any():
-            rho[on] = atmosphere.density_kg_m3(
-                unix_s[on], lat_deg[on], lon_deg[on], alt_km[on], sw.f107, sw.f107a, s.ap,
-                method=sw.method, grid_cache=sw._caches.setdefault(s.ap, {}),
-            )  # fmt: skip
+    rho = _msis(sw, sw.series, sw.ap, unix_s, lat_deg, lon_deg, alt_km, "run")
+    if sw.series is None:
+        for s in sw.storms:
+            if s.ap is None:
+                continue
+            on = (unix_s >= s.start_s) & (unix_s < s.end_s)
+            if on.any():
+                rho[on] = _msis(
+                    sw, None, s.ap, unix_s[on], lat_deg[on], lon_deg[on], alt_km[on], "storm"
+                )
+    if sw.storm_density_factor != 1.0:
+        quiet = None if sw.series is None else _quiet_series(sw.series, sw.quiet_ap)
+        rho_q = _msis(sw, quiet, sw.quiet_ap, unix_s, lat_deg, lon_deg, alt_km, "quiet")
+        rho = enhance_storm_density(rho, rho_q, sw.storm_density_factor)
     return rho
+
+
+def _msis(
+    sw: SpaceWeather,
+    series: IndexSeries | None,
+    ap: float,
+    unix_s: np.ndarray,
+    lat_deg: np.ndarray,
+    lon_deg: np.ndarray,
+    alt_km: np.ndarray,
+    role: str,
+) -> np.ndarray:
+    key = (role, "series") if series is not None else ("ap", float(ap))
+    return atmosphere.density_kg_m3(
+        unix_s, lat_deg, lon_deg, alt_km, sw.f107, sw.f107a, ap,
+        method=sw.method, grid_cache=sw._caches.setdefault(key, {}), drivers=series,
+    )  # fmt: skip
+
+
+def _quiet_series(series: IndexSeries, quiet_ap: float) -> IndexSeries:
+    """The series with every ap at ``quiet_ap`` (daily mode): the enhancement's baseline."""
+    q = float(quiet_ap)
+    return replace(
+        series,
+        ap3=np.full_like(series.ap3, q),
+        daily_ap=np.full_like(series.daily_ap, q),
+        storm_time=False,
+    )
+
+
+STORM_DENSITY_FACTOR_KATAOKA_2022 = 2.0
+"""k that takes NRLMSIS 2.0's storm density increase at ~200 km for 3-4 February 2022 (less
+than 25 %) to the up-to-50 % of the real-time GAIA simulation and of the drag SpaceX reported
+from on-board GPS: Kataoka, R. et al. (2022), Unexpected space weather causing the reentry of 38
+Starlink satellites in February 2022, J. Space Weather Space Clim. 12, 41,
+doi:10.1051/swsc/2022034 (abstract and sec. 4)."""
+
+
+def enhance_storm_density(rho: np.ndarray, rho_quiet: np.ndarray, k: float) -> np.ndarray:
+    """Optional storm enhancement: the increase over a quiet baseline, scaled by ``k``.
+
+    rho' = rho_q (1 + k (rho / rho_q - 1)), rho_q the NRLMSIS density with quiet ap (same
+    F10.7, F10.7a, time and place). k = 1 is NRLMSIS unchanged; k = 2
+    (:data:`STORM_DENSITY_FACTOR_KATAOKA_2022`) doubles the storm-time increase, as the
+    comparison of NRLMSIS 2.0 with the GAIA simulation and the observed drag in February 2022
+    suggests (Kataoka et al. 2022). It is one event's ratio, not a validated model: the
+    shortfall of empirical models grows with storm strength and varies with latitude and local
+    time (Kataoka et al. 2022; Fang, T.-W. et al. 2022, Space Weather 20, e2022SW003193).
+    Never below ``rho_q`` times 0.1 (a quiet-side ratio times k stays physical).
+
+    Parameters
+    ----------
+    rho : NRLMSIS density [kg/m^3]
+    rho_quiet : NRLMSIS density with quiet ap at the same points [kg/m^3]
+    k : enhancement factor [-]
+
+    Returns
+    -------
+    enhanced density, the shape of ``rho`` [kg/m^3]
+    """
+    ratio = 1.0 + k * (rho / rho_quiet - 1.0)
+    return rho_quiet * np.maximum(ratio, 0.1)
 
 
 def radiation_multipliers(sw: SpaceWeather, unix_s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

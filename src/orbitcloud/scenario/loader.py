@@ -19,6 +19,7 @@ from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
+from orbitcloud.scenario.environment import resolve_space_weather_path
 from orbitcloud.scenario.errors import OrbitcloudInputError
 from orbitcloud.scenario.files import check_regular_file, package_data_names, resolve_data_file
 from orbitcloud.scenario.limits import MAX_CATALOGUE_FILE_BYTES, MAX_SCENARIO_FILE_BYTES, clip
@@ -350,6 +351,7 @@ def _resolve_paths(
                 )
             setattr(c, key, str(p.resolve()))
     resolve_orbit_ops_paths(scenario.orbit_ops, base_dir, source)
+    resolve_space_weather_path(scenario.environment, base_dir, source)
 
 
 def scenario_from_dict(
