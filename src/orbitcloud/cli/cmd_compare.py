@@ -78,13 +78,12 @@ def compare(
     for k in cmp.kpis:
         if changed and not k.differs:
             continue
-        cells = [fmt_value(v) for v in k.values]
+        cells = [Text(fmt_value(v)) for v in k.values]
         for d, rel in zip(k.diffs[1:], k.rel_diffs[1:], strict=True):
             # no green/red: whether more is better depends on the KPI (power, dose, cost)
             cells.append(Text(fmt_value(d)))
             cells.append(Text("" if rel is None else f"{100 * rel:+.3g}"))
-        t.add_row(Text(k.name), Text(k.unit), *[c if isinstance(c, Text) else Text(c) for c in cells],
-                  style=None if k.differs else "dim")  # fmt: skip
+        t.add_row(Text(k.name), Text(k.unit), *cells, style=None if k.differs else "dim")
         shown += 1
     console.print(t)
     if changed and shown == 0:

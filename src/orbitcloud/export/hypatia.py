@@ -284,10 +284,13 @@ def _split(tb: pa.Table, t: np.ndarray, t0_ms: int, step_ms: int, n_steps: int
             yield int(k[s]), tb.slice(int(s), int(e - s))
 
 
-def _edges(
-    tb: pa.Table | None, n_sat: int
-) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...]]:
-    empty = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0))
+Edges = tuple[np.ndarray, np.ndarray, np.ndarray]
+"""(end a, end b, length [m]) of a step's links of one kind."""
+
+
+def _edges(tb: pa.Table | None, n_sat: int) -> tuple[Edges, Edges]:
+    """The step's ISLs ``(a, b, m)`` and GSLs ``(ground node, sat, m)`` from its links rows."""
+    empty: Edges = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0))
     if tb is None or tb.num_rows == 0:
         return empty, empty
     a = np.asarray(tb.column("a").to_numpy(), dtype=np.int64)
@@ -348,7 +351,7 @@ def export_hypatia(
     sc = load_scenario(res.scenario_file)
     start = parse_utc(sc.time.start)
     step_ms = _whole(sc.time.step_s * 1000.0, "time.step_s", "milliseconds", "time.step_s")
-    duration_s = _whole(sc.time.duration_s, "time.duration_s", "seconds", "time.duration_s")
+    duration_s = _whole(sc.time.duration_total_s, "the duration", "seconds", "time.duration_s")
     n_steps = (duration_s * 1000) // step_ms  # satgenpy: floor(duration / step), t < duration
     sats = res.arrow("satellites", ["sat", "shell", "plane", "slot"])
     n_sat = sats.num_rows
