@@ -459,13 +459,14 @@ def optical_capture_fraction(
     """
     r = np.maximum(np.asarray(range_m, dtype=float), 1e-3)
     a = t.aperture_radius_m
-    w = gaussian_beam_radius_m(r, t.beam_waist_m, t.wavelength_m)
+    w2 = gaussian_beam_radius_m(r, t.beam_waist_m, t.wavelength_m) ** 2
     tf = transmitted_fraction(t.waist_ratio, t.obscuration_ratio)
-    near = np.minimum(tf, -np.expm1(-2.0 * a**2 / w**2))
-    far = t.transmit_gain * t.receive_area_m2 / (4.0 * np.pi * r**2)
+    near = np.minimum(tf, -np.expm1(-2.0 * a**2 / w2))
+    far = t.transmit_gain * t.receive_area_m2 / (4.0 * np.pi) / r**2
     if pointing:
-        near = near * np.exp(-2.0 * (r * t.pointing_error_urad * 1e-6) ** 2 / w**2)
-        far = far * t.pointing_factor
+        if t.pointing_error_urad > 0:
+            near *= np.exp(-2.0 * (t.pointing_error_urad * 1e-6) ** 2 * r**2 / w2)
+        far *= t.pointing_factor
     return np.minimum(near, far)
 
 
@@ -485,6 +486,8 @@ def spatial_channels(range_m: np.ndarray | float, t: OpticalTerminal) -> np.ndar
     range one pair, at short range up to the terminal's ``spatial_channels_max``.
     """
     r = np.maximum(np.asarray(range_m, dtype=float), 1e-3)
+    if t.spatial_channels_max == 1:
+        return np.ones(r.shape, dtype=np.int64)
     area = np.pi * t.aperture_radius_m**2
     modes = np.floor(spatial_modes(r, area, area, t.wavelength_m))
     return np.clip(modes, 1, t.spatial_channels_max).astype(np.int64)
