@@ -373,3 +373,18 @@ def test_report_plots_capacity_vs_range_for_each_preset(tmp_path):
     assert "capacity (channels binds)" in names
     assert "received power allows" in names
     assert fig["layout"]["xaxis"]["type"] == "log"
+
+
+@pytest.mark.parametrize("value", [1.0, -0.1, float("nan")])
+def test_bad_obscuration_in_a_scenario_names_the_field(value):
+    from orbitcloud.scenario.errors import OrbitcloudInputError
+    from orbitcloud.scenario.loader import load_scenario
+
+    walker = {"planes": 4, "sats_per_plane": 4, "altitude_km": 550, "inclination_deg": 53}
+    sc = {
+        "name": "x", "time": {"start": "2025-01-01T00:00:00Z", "duration_s": 60, "step_s": 60},
+        "constellations": [{"name": "s", "walker": walker, "isl": {
+            "topology": "plus-grid", "terminal": {"obscuration_ratio": value}}}],
+    }  # fmt: skip
+    with pytest.raises(OrbitcloudInputError, match=r"isl\.terminal\.obscuration_ratio"):
+        load_scenario(sc)
