@@ -7,7 +7,11 @@ would be shown as a type and the parameter would look undescribed. And Sphinx ro
 
 * moves the text after ``name :`` to the description when it is not a type (a type is a few
   words each of which is a known type name, a capitalised class name, ``or``/``of``/``optional``);
-* turns ``:func:`x` ``, ``:class:`~a.b.X` `` etc. into code spans (`` `x` ``, `` `X` ``).
+  likewise a Returns line that is a description, not a type (the type then comes from the
+  signature's return annotation);
+* turns ``:func:`x` ``, ``:class:`~a.b.X` `` etc. into code spans (`` `x` ``, `` `X` ``);
+* escapes the second of two adjacent bracket groups (``[-pi, pi] [rad]``), which Markdown would
+  read as a reference link.
 
 The source files are not changed; only what the site shows.
 """
@@ -19,7 +23,8 @@ from typing import Any
 
 import griffe
 
-_SECTIONS = {"parameters", "other parameters", "attributes", "yields", "receives"}
+_SECTIONS = {"parameters", "other parameters", "attributes", "receives"}
+_RETURNS = {"returns", "yields"}
 _ROLE = re.compile(r":(?:func|class|mod|attr|meth|data|obj|exc|ref|const):`(~?)([^`]+)`")
 _PARAM = re.compile(r"^(?P<indent>\s*)(?P<names>\*{0,2}[A-Za-z_][\w, *]*?)\s+:\s+(?P<rest>.+)$")
 _TYPE_WORDS = {
@@ -43,19 +48,34 @@ def _role(m: re.Match[str]) -> str:
 
 def rewrite(text: str) -> str:
     """The docstring text with parameter descriptions moved and Sphinx roles as code spans."""
-    lines = _ROLE.sub(_role, text).splitlines()
+    # `[-pi, pi] [rad]` would be a Markdown reference link to "rad": escape the second bracket
+    text = re.sub(r"\]([ \t]*)\[", r"]\1\\[", _ROLE.sub(_role, text))
+    lines = text.splitlines()
     out: list[str] = []
     section, base = "", ""
     for i, line in enumerate(lines):
         nxt = lines[i + 1].strip() if i + 1 < len(lines) else ""
         if nxt and set(nxt) == {"-"} and len(nxt) >= 3:
             section, base = line.strip().lower(), line[: len(line) - len(line.lstrip())]
-        m = _PARAM.match(line) if section in _SECTIONS else None
-        if m and m["indent"] == base and not _is_type(m["rest"]):
-            out.append(f"{m['indent']}{m['names']}")
-            out.append(f"{m['indent']}    {m['rest']}")
+            out.append(line)
             continue
-        out.append(line)
+        if line.strip() and set(line.strip()) == {"-"}:  # the underline of a section header
+            out.append(line)
+            continue
+        at_base = bool(line.strip()) and line[: len(line) - len(line.lstrip())] == base
+        m = _PARAM.match(line) if section in _SECTIONS | _RETURNS and at_base else None
+        if m and not _is_type(m["rest"]):
+            colon = (
+                " :" if section in _RETURNS else ""
+            )  # `name :`: a return's type from the signature
+            out.append(f"{base}{m['names']}{colon}")
+            out.append(f"{base}    {m['rest']}")
+        elif section in _RETURNS and at_base and not m and not _is_type(line.strip()):
+            if not out[-1].strip() or set(out[-1].strip()) == {"-"}:  # a new item
+                out.append(f"{base}:")  # no name, no type: the type from the signature
+            out.append(f"{base}    {line.strip()}")  # else prose going on from the line above
+        else:
+            out.append(line)
     return "\n".join(out)
 
 
@@ -63,5 +83,12 @@ class OrbitcloudDocstrings(griffe.Extension):
     """Rewrite every docstring before it is parsed (see the module docstring)."""
 
     def on_instance(self, *, obj: griffe.Object, **kwargs: Any) -> None:
-        if obj.docstring is not None:
-            obj.docstring.value = rewrite(obj.docstring.value)
+        doc = obj.docstring
+        if doc is None:
+            return
+        new = rewrite(doc.value)
+        try:  # griffe indexes a tuple annotation by return item: keep what it cannot parse
+            griffe.parse_numpy(griffe.Docstring(new, lineno=doc.lineno, parent=obj), warnings=False)
+        except Exception:
+            return
+        doc.value = new

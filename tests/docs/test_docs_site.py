@@ -167,8 +167,9 @@ def _extension() -> object:
 
 
 def test_api_docstrings_read_as_written() -> None:
-    """`name : what [unit]` becomes a description (the type comes from the signature); a real
-    numpydoc type stays; continuation lines and other sections are left alone; roles become code."""
+    """`name : what [unit]` becomes a description (the type comes from the signature), in
+    Parameters and Returns; a real numpydoc type stays; continuation lines and other sections
+    are left alone; Sphinx roles become code."""
     rewrite = _extension().rewrite  # type: ignore[attr-defined]
     doc = (
         "See :func:`orbitcloud.run` and :class:`~orbitcloud.results.reader.Results`.\n\n"
@@ -182,5 +183,8 @@ def test_api_docstrings_read_as_written() -> None:
         "Parameters\n----------\n"
         "t1, t2\n    accelerator and radiator temperatures [K]\n"
         "scenario : str, Path, dict or Scenario\n    what to run\n    a : b\n\n"
-        "Returns\n-------\nheat : the allowed heat [W]"
+        "Returns\n-------\nheat :\n    the allowed heat [W]"
+    )
+    assert rewrite("Returns\n-------\nAllowed heat [W]\nfloat\n    the heat") == (
+        "Returns\n-------\n:\n    Allowed heat [W]\nfloat\n    the heat"
     )
