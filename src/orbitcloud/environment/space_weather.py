@@ -1,8 +1,10 @@
 """Space weather over a run: density with storm windows, radiation multipliers, one method choice.
 
 The environment of a run is evaluated once, by one path, for every model that needs it
-(spacecraft power and dose, orbit keeping): NRLMSIS 2.1 density along the orbits with the
-daily ``ap`` outside storm windows and each storm's ``ap`` inside its window, and the
+(spacecraft power and dose, orbit keeping): NRLMSIS 2.1 density along the orbits -- from a
+time series of 3-hourly ap and daily F10.7 (:mod:`orbitcloud.environment.indices`) when the
+scenario gives one, else with the daily ``ap`` outside storm windows and each storm's ``ap``
+inside its window, optionally with a storm enhancement -- and the
 trapped-particle weights and storm multipliers of :mod:`orbitcloud.environment.radiation`.
 
 Choices that change numbers (grid or direct NRLMSIS evaluation) are made once per run from the
@@ -204,7 +206,8 @@ def enhance_storm_density(rho: np.ndarray, rho_quiet: np.ndarray, k: float) -> n
     comparison of NRLMSIS 2.0 with the GAIA simulation and the observed drag in February 2022
     suggests (Kataoka et al. 2022). It is one event's ratio, not a validated model: the
     shortfall of empirical models grows with storm strength and varies with latitude and local
-    time (Kataoka et al. 2022; Fang, T.-W. et al. 2022, Space Weather 20, e2022SW003193).
+    time (Kataoka et al. 2022; Dang, T. et al. 2022, Space Weather, doi:10.1029/2022SW003152:
+    about +20-30 % at 210 km in a solar-wind-driven model, regionally over +60 %).
     Never below ``rho_q`` times 0.1 (a quiet-side ratio times k stays physical).
 
     Parameters
