@@ -138,10 +138,18 @@ def density_kg_m3(
     unix_s : (n_t,) UTC [s since 1970]
     lat_rad, lon_rad, alt_m : (n_t, n_sat) geodetic position [rad, rad, m]; non-finite gives NaN
 
+    Returns
+    -------
+    (n_t, n_sat) mass density [kg/m^3]
+
+    Notes
+    -----
     Each space weather keeps its own grid cache (a cached density slab belongs to one).
-    Source: Emmert et al. (2022), NRLMSIS 2.1, doi:10.1029/2022JA030896, via pymsis; the ap
-    array as in Picone et al. (2002), doi:10.1029/2002JA009430 (see
-    :mod:`orbitcloud.environment.indices`).
+
+    References
+    ----------
+    Emmert et al. (2022), NRLMSIS 2.1, doi:10.1029/2022JA030896, via pymsis; the ap array as in
+    Picone et al. (2002), doi:10.1029/2002JA009430 (see :mod:`orbitcloud.environment.indices`).
     """
     lat_deg, lon_deg, alt_km = np.degrees(lat_rad), np.degrees(lon_rad), alt_m / 1000.0
     rho = _msis(sw, sw.series, sw.ap, unix_s, lat_deg, lon_deg, alt_km, "run")
