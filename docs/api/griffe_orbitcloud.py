@@ -10,6 +10,8 @@ would be shown as a type and the parameter would look undescribed. And Sphinx ro
   likewise a Returns line that is a description, not a type (the type then comes from the
   signature's return annotation);
 * turns ``:func:`x` ``, ``:class:`~a.b.X` `` etc. into code spans (`` `x` ``, `` `X` ``);
+* starts a Notes section where prose follows the parameters (a line that is a sentence, not a
+  parameter name);
 * escapes the second of two adjacent bracket groups (``[-pi, pi] [rad]``), which Markdown would
   read as a reference link.
 
@@ -27,6 +29,7 @@ _SECTIONS = {"parameters", "other parameters", "attributes", "receives"}
 _RETURNS = {"returns", "yields"}
 _ROLE = re.compile(r":(?:func|class|mod|attr|meth|data|obj|exc|ref|const):`(~?)([^`]+)`")
 _PARAM = re.compile(r"^(?P<indent>\s*)(?P<names>\*{0,2}[A-Za-z_][\w, *]*?)\s+:\s+(?P<rest>.+)$")
+_NAMES = re.compile(r"\*{0,2}\w+(?:\s*,\s*\*{0,2}\w+)*")  # `t1, t2`: parameter names, no prose
 _TYPE_WORDS = {
     "int", "float", "str", "bool", "bytes", "dict", "list", "tuple", "set", "callable",
     "or", "of", "optional", "none", "array", "ndarray", "sequence", "mapping", "iterable", "any",
@@ -64,7 +67,12 @@ def rewrite(text: str) -> str:
             continue
         at_base = bool(line.strip()) and line[: len(line) - len(line.lstrip())] == base
         m = _PARAM.match(line) if section in _SECTIONS | _RETURNS and at_base else None
-        if m and not _is_type(m["rest"]):
+        if section in _SECTIONS and at_base and not m and not _NAMES.fullmatch(line.strip()):
+            # prose after the parameters (a sentence is no parameter name): a Notes section
+            out.extend([f"{base}Notes", f"{base}-----"])
+            section = "notes"
+            out.append(line)
+        elif m and not _is_type(m["rest"]):
             colon = (
                 " :" if section in _RETURNS else ""
             )  # `name :`: a return's type from the signature

@@ -185,6 +185,13 @@ def test_api_docstrings_read_as_written() -> None:
         "scenario : str, Path, dict or Scenario\n    what to run\n    a : b\n\n"
         "Returns\n-------\nheat :\n    the allowed heat [W]"
     )
+    prose_after = (
+        "Parameters\n----------\nx, y\n    z\n\nEach one keeps a cache.\nSource: A (2022)."
+    )
+    assert rewrite(prose_after) == (
+        "Parameters\n----------\nx, y\n    z\n\nNotes\n-----\nEach one keeps a cache.\n"
+        "Source: A (2022)."
+    )
     assert rewrite("Returns\n-------\nAllowed heat [W]\nfloat\n    the heat") == (
         "Returns\n-------\n:\n    Allowed heat [W]\nfloat\n    the heat"
     )
