@@ -308,3 +308,25 @@ def test_example_storm_scenario_runs(tmp_path):
     vals = rho.column(0).to_numpy()
     assert np.isfinite(vals).all()
     assert vals.min() > 1e-11
+
+
+def test_nrlmsis_storm_increase_at_210_km_is_below_kataoka_bound():
+    """Kataoka et al. (2022, J. Space Weather Space Clim. 12, 41): NRLMSIS's density increase at
+    ~200 km for 3-4 February 2022 is "less than 25 %" (NRLMSIS 2.0; here 2.1 with the 3-hourly
+    history), against up to 50 % in GAIA and in SpaceX's drag. The figures in
+    docs/models-spacecraft.md (daily means and maximum over quiet ap 4 along a 53 deg track)
+    come from this computation."""
+    tab = read_space_weather_csv(TABLE)
+    t0, t1 = _utc("2022-02-03T00:00:00"), _utc("2022-02-05T00:00:00")
+    series = swx.series_for_run(tab, True, t0, t1)
+    t = np.arange(t0, t1, 600.0)
+    lat, lon, alt = _track(t)
+    rho = atmosphere.density_direct_kg_m3(t, lat, lon, alt, 0, 0, 0, series)
+    quiet = atmosphere.density_direct_kg_m3(
+        t, lat, lon, alt, 0, 0, 0, swx._quiet_series(series, 4.0)
+    )
+    inc = rho / quiet - 1.0
+    day = (t - t0) // 86_400
+    assert 0.05 < inc.max() < 0.25  # responds, but below the published bound
+    # the second storm (GFZ daily Ap 32 on 4 February vs 26) gives the larger mean increase
+    assert inc[day == 1].mean() > inc[day == 0].mean() > 0.0
