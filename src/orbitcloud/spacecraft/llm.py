@@ -3,18 +3,19 @@
 Per group of ``g`` accelerators holding one copy of the model at ``p`` bytes per weight:
 
 * **memory**: weights ``W`` (embedding and output head kept at 16 bit, as FP8/INT8 serving
-  checkpoints keep them) plus a KV cache of ``kappa = 2 L n_kv d_head p`` bytes per token must fit
-  in ``f g HBM``; requests hold their full context (``ISL + OSL``), so the batch is
-  ``min(batch, (f g HBM - W) / (kappa (ISL + OSL)))`` (TensorRT-LLM's "guaranteed no evict"
-  scheduler, vLLM's pre-allocation check);
+  checkpoints keep them) and a KV cache of ``kappa = 2 L n_kv d_head p`` bytes per token share
+  ``g`` accelerators less a workspace each; requests hold their full context, so the batch is
+  ``min(batch, f (g (HBM - workspace) - W) / (kappa (ISL + OSL)))`` (TensorRT-LLM's "guaranteed
+  no evict" scheduler, vLLM's pre-allocation);
 * **prefill** of one request: ``2 N_lin ISL + 2 L d ISL^2`` FLOP (linear layers plus causal
-  attention, Kaplan et al. 2020 Table 1) at a model-FLOP utilisation that depends on the
-  operand width, plus the tensor-parallel all-reduce of the prompt's activations;
-* **decode step** at batch ``b`` and mean context ``c = ISL + (OSL + 1)/2``: the larger of
-  reading the streamed weights and the batch's KV cache at a bandwidth utilisation, and the
-  step's FLOP (``2 N_lin + 4 L d c`` per sequence) at a decode FLOP utilisation; plus a fixed
-  per-step overhead (scheduling, sampling, launch) and ``2 L`` ring all-reduces of ``b d`` 16-bit
-  activations (latency + ``2 (g-1)/g`` of the bytes over the per-accelerator link);
+  attention, Kaplan et al. 2020 Table 1) at a FLOP utilisation that depends on the operand
+  width, plus two ring all-reduces per layer of the prompt's activations;
+* **decode step** at batch ``b`` and mean context ``c = ISL + (OSL + 1)/2``, kernels in turn:
+  linear layers ``max(streamed weights / (BW mbu), b 2 N_lin / (peak MFU))``, attention
+  ``max(b c kappa / (BW mbu_kv), b 4 L d c / (peak MFU))`` (KV-cache reads grow with context),
+  overheads ``b t_seq + L t_layer`` (sampling and scheduling per sequence, launches and
+  synchronisation per layer), and ``2 L`` ring all-reduces of ``b d`` 16-bit activations
+  (latency + ``2 (g-1)/g`` of the bytes over the per-accelerator link);
 * output tokens/s ``= b OSL / (b t_prefill + OSL t_step)``: every request is prefilled once and
   then takes ``OSL`` steps in a batch of ``b`` (exact for static batching, the steady state of
   in-flight batching when prefill and decode share the accelerators).
@@ -22,8 +23,9 @@ Per group of ``g`` accelerators holding one copy of the model at ``p`` bytes per
 GQA and MQA enter through ``n_kv`` (KV bytes and capacity); attention FLOP through the query
 width ``d = n_heads d_head``. Efficiencies (:data:`CALIBRATED`) were fitted by
 ``tests/builders/fit_llm_serving.py`` to NVIDIA TensorRT-LLM v0.13.0's in-flight-batching table
-and are tested on tables never used by the fit (TensorRT-LLM v0.9.0 static batching, the v1.0
-perf overview, the H200 launch blog; docs/models-spacecraft.md).
+and are tested on tables never used by the fit (TensorRT-LLM v0.9.0 static batching and the
+v1.0 perf overview: per accelerator median model/measured 0.90-0.91, rows 0.72-1.24;
+docs/models-spacecraft.md).
 
 Valid for dense decoder-only transformers on one node (tensor parallel over a fast link), batch
 ceilings of a few thousand, contexts within the model's window. Not modelled: pipeline or expert
@@ -125,9 +127,10 @@ class ServingEfficiency:
     ``mfu_8bit`` / ``mfu_16bit``: FLOP utilisation with 8-bit / 16-bit (and wider) operands,
     prefill and compute-bound decode [-]; ``mbu``: bandwidth utilisation streaming weights [-];
     ``mbu_kv``: bandwidth utilisation of the attention kernels reading the KV cache [-];
-    ``step_overhead_s``: fixed time per decode step [s]; ``allreduce_latency_s``: latency of one
-    tensor-parallel all-reduce [s]; ``kv_memory_fraction``: share of the memory left after the
-    weights and ``workspace_bytes`` per accelerator that the KV cache may take [-].
+    ``allreduce_latency_s``: latency of one tensor-parallel all-reduce [s];
+    ``seq_step_overhead_s``: time per sequence per decode step [s]; ``layer_step_overhead_s``:
+    time per layer per decode step [s]; ``kv_memory_fraction``: share of the memory left after
+    the weights and ``workspace_bytes`` per accelerator that the KV cache may take [-].
     """
 
     mfu_8bit: float
@@ -151,9 +154,11 @@ CALIBRATED = ServingEfficiency(
     layer_step_overhead_s=1.994e-4,
 )
 """Fitted by ``tests/builders/fit_llm_serving.py`` to TensorRT-LLM v0.13.0 (in-flight batching,
-H200/H100 FP8, H100/A100 FP16, Llama 2/3.1 and Mistral 7-70B, TP 1-8). ``kv_memory_fraction``
-0.9 is the default of TensorRT-LLM (``kv_cache_free_gpu_mem_fraction``) and of vLLM
-(``gpu_memory_utilization``); ``workspace_bytes`` (runtime, activations) is assumed."""
+H200/H100 FP8, H100/A100 FP16, Llama 2/3.1 and Mistral 7-70B, TP 1-8); both bandwidth
+utilisations end at the fit's cap of 0.95. ``kv_memory_fraction`` 0.9 is the default of
+TensorRT-LLM (``kv_cache_free_gpu_mem_fraction``) and vLLM (``gpu_memory_utilization``);
+``workspace_bytes`` (runtime, activation buffers) is assumed. The per-layer overhead belongs to
+the v0.13.0 stack; stacks with CUDA graphs (v1.0) run up to ~1.4x faster on small models."""
 
 
 @dataclass(frozen=True)
