@@ -26,9 +26,11 @@ def cli(*args: str):
 
 def test_every_docs_page_is_package_data():
     """src/orbitcloud/docs is docs/ (a link; the wheel holds copies) and docs/*.md is package
-    data, so the installed package has every page of the source tree's docs/."""
-    assert docs_folder().resolve() == (REPO / "docs").resolve()
+    data, so the installed package (editable or not) has every page of the source tree's docs/."""
+    assert (REPO / "src" / "orbitcloud" / "docs").resolve() == (REPO / "docs").resolve()
     assert set(pages()) == {p.stem for p in (REPO / "docs").glob("*.md")}
+    for name, path in pages().items():
+        assert path.read_bytes() == (REPO / "docs" / f"{name}.md").read_bytes(), name
     meta = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
     assert "docs/*.md" in meta["tool"]["setuptools"]["package-data"]["orbitcloud"]
 
@@ -52,7 +54,9 @@ def test_docs_lists_and_prints_pages():
     assert r.output == (REPO / "docs" / "scenario.md").read_text(encoding="utf-8")
     r = cli("docs", "docs/sweeps.md", "--path")
     assert r.exit_code == 0
-    assert Path(r.output.strip()).resolve() == (REPO / "docs" / "sweeps.md").resolve()
+    shown = Path(r.output.strip())
+    assert shown.parent == docs_folder()
+    assert shown.read_bytes() == (REPO / "docs" / "sweeps.md").read_bytes()
 
 
 def test_docs_unknown_page_is_an_input_error():

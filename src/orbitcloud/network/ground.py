@@ -113,12 +113,12 @@ def select_cities(
                 by_name.setdefault(alt.lower(), c)
         have = {int(c["geonameid"]) for c in picked}
         for n in names:
-            c = by_name.get(n.strip().lower())
-            if c is None:
+            hit = by_name.get(n.strip().lower())
+            if hit is None:
                 raise KeyError(n)
-            if int(c["geonameid"]) not in have:
-                picked.append(c)
-                have.add(int(c["geonameid"]))
+            if int(hit["geonameid"]) not in have:
+                picked.append(hit)
+                have.add(int(hit["geonameid"]))
     return picked
 
 
