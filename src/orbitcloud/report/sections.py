@@ -708,7 +708,9 @@ def _link_budget_blocks(folder: Results, sec: Section) -> None:
                 line = {"color": "#7f7f7f", "dash": dash}
                 fig.add_trace(go.Scatter(x=r_km[m], y=y, name=label, line=line))
         fig.update_xaxes(type="log")
-        fig.update_yaxes(type="log")
+        pos = cap[m][cap[m] > 0]  # the axis spans the capacity (power alone reaches far higher)
+        span = [np.log10(pos.min()) - 1.5, np.log10(pos.max()) + 1.5] if len(pos) else None
+        fig.update_yaxes(type="log", range=span)
         _layout(fig, f"Link capacity vs range: {esc(name)}", "Gbps", "range (km)")
         caption = (
             "Capacity per direction of one link between two such terminals against range, "
