@@ -98,3 +98,17 @@ def test_thin_covariance_against_adaptive_quadrature(ratio, miss):
     )
     pc = cj.pc_foster_2d(np.array([miss]), cov[None], hbr)[0]
     assert pc == pytest.approx(ref, rel=1e-6, abs=1e-300)
+
+
+def test_rank_one_covariance_is_the_chord_limit():
+    """sigma_min -> 0: Pc tends to the 1-D Gaussian mass on the chord x = m_x; a thin but
+    non-zero sigma is already close to it, and exactly zero gives the limit, not NaN."""
+    hbr, s_wide, miss = 10.0, 50.0, 6.0
+    chord = np.sqrt(hbr**2 - miss**2)
+    limit = norm.cdf(chord, 0.0, s_wide) - norm.cdf(-chord, 0.0, s_wide)
+    for s_thin in (0.0, 1e-6):
+        cov = np.diag([s_thin**2, s_wide**2])[None]
+        pc = cj.pc_foster_2d(np.array([miss]), cov, hbr)[0]
+        assert pc == pytest.approx(limit, rel=1e-6)
+    outside = cj.pc_foster_2d(np.array([12.0]), np.diag([0.0, s_wide**2])[None], hbr)[0]
+    assert outside == 0.0

@@ -491,6 +491,14 @@ def pc_foster_2d(
     miss = np.asarray(miss_m, dtype=float)
     cov = np.asarray(cov2_m2, dtype=float)
     hbr = np.broadcast_to(np.asarray(hbr_m, dtype=float), miss.shape)
+    thin = _sigma_min_m(cov) < POLAR_RULE_MIN_SIGMA_OVER_R * hbr
+    if thin.any():
+        pc = np.empty(miss.shape)
+        pc[thin] = pc_foster_2d_erf(miss[thin], cov[thin], hbr[thin])
+        if not thin.all():
+            wide = ~thin
+            pc[wide] = pc_foster_2d(miss[wide], cov[wide], hbr[wide], n_radial, n_angular)
+        return pc
     xr, wr = np.polynomial.legendre.leggauss(n_radial)
     xa, wa = np.polynomial.legendre.leggauss(n_angular)
     rad = 0.5 * (xr + 1.0)  # in units of R
@@ -508,11 +516,7 @@ def pc_foster_2d(
     )
     f = np.exp(-0.5 * q) / (2.0 * np.pi * np.sqrt(det))[:, None, None]
     w = (0.5 * wr * rad)[None, :, None] * (np.pi * wa)[None, None, :]
-    pc = np.sum(f * w, axis=(1, 2)) * hbr * hbr
-    thin = _sigma_min_m(cov) < POLAR_RULE_MIN_SIGMA_OVER_R * hbr
-    if thin.any():
-        pc[thin] = pc_foster_2d_erf(miss[thin], cov[thin], hbr[thin])
-    return pc
+    return np.sum(f * w, axis=(1, 2)) * hbr * hbr
 
 
 POLAR_RULE_MIN_SIGMA_OVER_R = 0.2
@@ -547,7 +551,8 @@ def pc_foster_2d_erf(
     density is then smooth over the disk), mapped by x = R sin(theta), which removes the square
     root at the rim, and integrated by ``n_panels`` Gauss-Legendre panels of ``n_nodes`` nodes.
     Valid for any sigma_x / R, in particular sigma_x << R, where a 2-D rule on the disk misses
-    the thin Gaussian ridge. Vectorised over encounters.
+    the thin Gaussian ridge; at sigma_x / R below ``LINE_SIGMA_OVER_R`` (a rank-1 covariance)
+    the limit, the Gaussian along the chord x = m_x, is taken. Vectorised over encounters.
 
     Parameters
     ----------
@@ -576,6 +581,8 @@ def pc_foster_2d_erf(
     lam, vec = np.linalg.eigh(cov)  # ascending: column 0 is the narrow axis
     sx = np.sqrt(np.maximum(lam[:, 0], 0.0))
     sy = np.sqrt(np.maximum(lam[:, 1], 0.0))
+    line = sx <= LINE_SIGMA_OVER_R * hbr  # a covariance of rank 1: the chord at x = m_x
+    sx = np.where(line, hbr, sx)  # any positive value: those rows are replaced below
     mx = miss * vec[:, 0, 0]  # mean (miss, 0) in the principal frame
     my = np.abs(miss * vec[:, 0, 1])
     lo = np.maximum(-hbr, mx - width_sigma * sx)
@@ -596,7 +603,16 @@ def pc_foster_2d_erf(
     band = special.ndtr((h - my[:, None]) / sy[:, None]) - special.ndtr(
         (-h - my[:, None]) / sy[:, None]
     )
-    return np.sum(gx * band * h * wu[None, :], axis=1) * (t1 - t0)
+    pc = np.sum(gx * band * h * wu[None, :], axis=1) * (t1 - t0)
+    if line.any():
+        hl = np.sqrt(np.maximum(hbr[line] ** 2 - mx[line] ** 2, 0.0))
+        chord = special.ndtr((hl - my[line]) / sy[line]) - special.ndtr((-hl - my[line]) / sy[line])
+        pc[line] = np.where(np.abs(mx[line]) < hbr[line], chord, 0.0)
+    return pc
+
+
+LINE_SIGMA_OVER_R = 1e-9
+"""Below this sigma_min / R, :func:`pc_foster_2d_erf` takes the rank-1 limit (the chord)."""
 
 
 def ric_covariance(r_m: np.ndarray, v_m_s: np.ndarray, sigma_ric_m: np.ndarray) -> np.ndarray:
