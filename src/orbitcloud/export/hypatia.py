@@ -362,24 +362,25 @@ def export_hypatia(
     algorithm = (
         "algorithm_free_one_only_gs_relays" if relay else "algorithm_free_one_only_over_isls"
     )
-    out = _prepare(Path(out), overwrite)
 
-    # ISLs: every pair up at some exported step, in satgenpy's +Grid order
+    # ISLs: every pair up at some exported step (a 1-D key per pair: np.unique of 4.6 M pairs
+    # along axis 0 took 16 s for Kuiper's 200 s, of keys 0.3 s), in satgenpy's +Grid order
     t0_ms = int(start.timestamp() * 1000)
-    seen: list[np.ndarray] = []
+    seen = np.empty(0, dtype=np.int64)
     max_isl = max_gsl = 0.0
     for _, tb in _steps(res, t0_ms, step_ms, n_steps):
         (ia, ib, im), (_, _, gm) = _edges(tb, n_sat)
-        seen.append(np.stack([np.minimum(ia, ib), np.maximum(ia, ib)], axis=1))
+        seen = np.union1d(seen, np.minimum(ia, ib) * n_sat + np.maximum(ia, ib))
         max_isl = max(max_isl, float(im.max(initial=0.0)))
         max_gsl = max(max_gsl, float(gm.max(initial=0.0)))
     plus = {k for k, c in enumerate(sc.constellations) if c.isl.topology == "plus-grid"}
     col = {
         c: np.asarray(sats.column(c).to_numpy(), dtype=np.int64) for c in ("plane", "slot", "shell")
     }
-    isls = isl_order(np.concatenate(seen) if seen else np.empty((0, 2)), col["plane"],
-                     col["slot"], col["shell"], plus)  # fmt: skip
+    pairs = np.stack([seen // max(n_sat, 1), seen % max(n_sat, 1)], axis=1)
+    isls = isl_order(pairs, col["plane"], col["slot"], col["shell"], plus)
     ifs = IslInterfaces.from_isls(isls, n_sat)
+    out = _prepare(Path(out), overwrite)  # nothing written before every check has passed
 
     (out / "tles.txt").write_text(tles)
     (out / "isls.txt").write_text("".join(f"{a} {b}\n" for a, b in isls))
