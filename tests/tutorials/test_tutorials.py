@@ -10,6 +10,7 @@ than light along the great circle, a Pareto front point that another point domin
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import time
@@ -23,7 +24,12 @@ nbclient = pytest.importorskip("nbclient")
 pytest.importorskip("ipykernel")
 
 TUTORIALS = Path(__file__).resolve().parents[2] / "tutorials"
-NAMES = ("01-size-an-orbital-data-centre", "02-network-study", "03-operations")
+NAMES = (
+    "01-size-an-orbital-data-centre",
+    "02-network-study",
+    "03-operations",
+    "04-sweep-and-pareto",
+)
 TIME_LIMIT_S = 120.0
 """Issue 17: each tutorial runs in under two minutes (they take ~5-40 s on 2 shared cores)."""
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
@@ -181,3 +187,36 @@ def test_tutorial_3_outage_eclipse_and_faults_make_sense() -> None:
     assert _number(out, "compute lost to failures with 150 failed") == pytest.approx(
         150 / n_sat, abs=1e-3
     )
+
+
+_POINT = re.compile(
+    r"^point (\d+): altitude_km=([0-9.]+), inclination_deg=([0-9.]+), "
+    r"sunlit=([0-9.]+), dose=([0-9.]+), front=(True|False)$",
+    re.MULTILINE,
+)
+
+
+def test_tutorial_4_pareto_front_and_resume() -> None:
+    out = _stdout(_execute(NAMES[3])[0])
+    rows = [
+        (float(a), float(i), float(s), float(d), f == "True")
+        for _, a, i, s, d, f in _POINT.findall(out)
+    ]
+    assert len(rows) == 14
+    for _, _, sunlit, dose, _ in rows:
+        assert 0.0 < sunlit <= 1.0
+        assert dose > 0.0
+    # the front, by brute force: a point is on it unless another has >= sun and <= dose, one strictly
+    for alt, inc, sunlit, dose, on_front in rows:
+        dominated = any(
+            s2 >= sunlit and d2 <= dose and (s2 > sunlit or d2 < dose)
+            for a2, i2, s2, d2, _ in rows
+            if (a2, i2) != (alt, inc)
+        )
+        assert on_front == (not dominated), (alt, inc)
+    # higher orbits see a smaller Earth: the sunlit fraction grows with altitude at each inclination
+    for inc in {r[1] for r in rows}:
+        by_alt = sorted((a, s) for a, i, s, _, _ in rows if i == inc)
+        assert all(s1 < s2 for (_, s1), (_, s2) in itertools.pairwise(by_alt))
+    # rerun = resume: the second run finds every point's results and computes nothing
+    assert re.search(r"^second run computed: 0, reused: 14$", out, re.MULTILINE)
