@@ -159,7 +159,8 @@ print(f"accelerator temperature, maximum over the fleet: {kpis['accelerator_temp
 
 # %% [markdown]
 # What you see: every ~95 min orbit has up to about 35 min of eclipse. The array power drops to
-# zero, the chip keeps drawing its 700 W from the battery, and the state of charge falls until
+# zero, the chip keeps drawing its 700 W from the battery (the spacecraft model runs it at its
+# target load, `spacecraft.compute.utilization`), and the state of charge falls until
 # the satellite is back in sunlight, where the array recharges it. In the longest eclipses the
 # battery reaches its floor (`battery.max_dod` 0.8, so 20 % charge), below which the chip may
 # not draw: that is where the few throttled steps of the run come from
@@ -270,8 +271,8 @@ print(
 # ## 5. What if launch were cheap?
 #
 # Suncatcher's study argues launch could fall to about 200 USD/kg by the mid-2030s. Change the
-# launch price (and its decline to zero, so the price *is* 200 USD/kg) and run again: the cost
-# model alone reruns, the physics is the same.
+# launch price (and its decline to zero, so the price *is* 200 USD/kg) and run again. The whole
+# scenario runs again (a few seconds); only the cost model's inputs changed.
 
 # %%
 cheap = load_yaml_file(find_example("economics.yaml"))[0]

@@ -112,10 +112,12 @@ print(
 # %% [markdown]
 # ## 2. Eclipse: what the fleet has to work with
 #
-# A third of every orbit is in the Earth's shadow. By default the accelerators do not compute in
-# eclipse (`scheduling.compute_in_eclipse: false`), and the battery must carry the bus. From
-# `sat_state`, per step over the whole fleet: the fraction in eclipse, the mean battery charge
-# and the mean delivered compute capacity.
+# A third of every orbit is in the Earth's shadow. By default the scheduler places no requests
+# on a satellite in eclipse (`scheduling.compute_in_eclipse: false`): that is the "compute lost
+# to eclipse". The spacecraft model's power budget, for its part, runs each chip at its target
+# load (`spacecraft.compute.utilization`, 1) in eclipse too, from the battery. From `sat_state`,
+# per step over the whole fleet: the fraction in eclipse, the share of satellites throttled, the
+# mean battery charge and the mean delivered compute capacity.
 
 # %%
 ss = res.table(
