@@ -14,6 +14,7 @@ All functions are pure and vectorised: arrays in, arrays out, SI units.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -437,37 +438,92 @@ def resolve_terminal(preset: str, **overrides: float | int | None) -> OpticalTer
 # --- link budget ------------------------------------------------------------------------------
 
 
+FRESNEL_NUMBERS = np.geomspace(20.0, 0.02, 64)
+"""Fresnel numbers N_F = a^2 / (lambda R) of the zone between near and far field where the
+collected fraction is a numerical Fresnel integral (:func:`fresnel_capture_table`)."""
+
+
+@functools.lru_cache(maxsize=16)
+def _leggauss(n: int) -> tuple[np.ndarray, np.ndarray]:
+    return np.polynomial.legendre.leggauss(n)
+
+
+@functools.lru_cache(maxsize=64)
+def fresnel_capture_table(alpha: float, gamma: float) -> np.ndarray:
+    """Collected fraction between two equal coaxial terminals at :data:`FRESNEL_NUMBERS` [-].
+
+    The truncated, obscured Gaussian (total power 1) propagated by the paraxial Fresnel
+    integral in Hankel form and collected by the equal, equally obscured aperture: in units of
+    the aperture radius, eta(N_F) = 16 pi^2 N_F^2 alpha^2 int_gamma^1 |I(y)|^2 y dy with
+    I(y) = int_gamma^1 exp(-alpha^2 x^2 + i pi N_F x^2) J0(2 pi N_F x y) x dx (Gauss-Legendre,
+    16 + 4 N_F nodes rounded up to a multiple of 16: equal to 1e-10 dB to 64 + 16 N_F nodes).
+    Cached per (alpha, gamma).
+
+    References
+    ----------
+    Goodman, *Introduction to Fourier Optics*, 3rd ed. (2005), sec. 4.2 (Fresnel
+    approximation), with the circular symmetry of sec. 2.1.5 (Hankel transform).
+    """
+    _check_ratios(np.asarray(alpha), np.asarray(gamma))
+    out = np.empty(len(FRESNEL_NUMBERS))
+    for i, nf in enumerate(FRESNEL_NUMBERS):
+        x, wt = _leggauss(16 * int(np.ceil((16 + 4 * nf) / 16)))
+        s = gamma + (1.0 - gamma) * (x + 1.0) / 2.0
+        ws = wt * (1.0 - gamma) / 2.0
+        f = np.exp(-((alpha * s) ** 2) + 1j * np.pi * nf * s**2) * s * ws
+        inner = j0(2.0 * np.pi * nf * np.outer(s, s)) @ f
+        out[i] = 16.0 * np.pi**2 * nf**2 * alpha**2 * np.sum(np.abs(inner) ** 2 * s * ws)
+    out.flags.writeable = False
+    return out
+
+
 def optical_capture_fraction(
     range_m: np.ndarray | float, t: OpticalTerminal, pointing: bool = True
 ) -> np.ndarray:
     """Fraction of one transmitter's laser power collected by the far terminal [-].
 
-    eta = min(eta_near, eta_far):
+    By the Fresnel number N_F = a^2 / (lambda R):
 
-    * far field (Fraunhofer): eta_far = G_t A_r / (4 pi R^2) with the truncated, obscured
-      Gaussian gain G_t (:func:`truncated_gaussian_gain`) and the collecting area
-      A_r = pi a^2 (1 - gamma^2); with ``pointing`` times g(X_e) / g(0)
-      (:func:`truncated_gaussian_gain_off_axis`, Klein & Degnan 1974);
-    * near field: eta_near = min(T, 1 - exp(-2 a^2 / w(R)^2)), the power leaving the aperture
+    * far field, N_F < 0.02 (Fraunhofer): eta = G_t A_r / (4 pi R^2) with the truncated,
+      obscured Gaussian gain G_t (:func:`truncated_gaussian_gain`) and the collecting area
+      A_r = pi a^2 (1 - gamma^2);
+    * between, 0.02 <= N_F <= 20: the numerical Fresnel integral
+      (:func:`fresnel_capture_table`, interpolated in log-log);
+    * near field, N_F > 20: min(T, 1 - exp(-2 a^2 / w(R)^2)), the power leaving the aperture
       (:func:`transmitted_fraction`) and the Gaussian beam's captured fraction
-      (:func:`gaussian_captured_fraction`); with ``pointing`` times exp(-2 (R theta_e)^2 / w^2).
+      (:func:`gaussian_captured_fraction`); against the Fresnel integral at 50 m between 10 cm
+      apertures (N_F = 32) within 0.06 dB unobscured, 0.5 dB with a 35 % obscuration.
 
-    The near-field bound is an engineering approximation; against a numerical Fresnel
-    diffraction integral of the truncated beam (tests/network/test_linkbudget.py) it is within
-    0.6 dB unobscured at every range, within 0.1 dB beyond 10 a^2 / lambda, and up to about
-    4 dB optimistic in the Fresnel zone (0.2-5 a^2 / lambda) with a 30 % obscuration.
+    With ``pointing``, times the far-field gain kept at the static pointing error,
+    g(X_e) / g(0) (:func:`truncated_gaussian_gain_off_axis`, Klein & Degnan 1974), and closer
+    in the larger of that and exp(-2 (R theta_e)^2 / w(R)^2), the Gaussian beam's intensity at
+    the lateral offset R theta_e (an approximation).
     """
     r = np.maximum(np.asarray(range_m, dtype=float), 1e-3)
     a = t.aperture_radius_m
-    w2 = gaussian_beam_radius_m(r, t.beam_waist_m, t.wavelength_m) ** 2
-    tf = transmitted_fraction(t.waist_ratio, t.obscuration_ratio)
-    near = np.minimum(tf, -np.expm1(-2.0 * a**2 / w2))
-    far = t.transmit_gain * t.receive_area_m2 / (4.0 * np.pi) / r**2
-    if pointing:
-        if t.pointing_error_urad > 0:
-            near *= np.exp(-2.0 * (t.pointing_error_urad * 1e-6) ** 2 * r**2 / w2)
-        far *= t.pointing_factor
-    return np.minimum(near, far)
+    eta = t.transmit_gain * t.receive_area_m2 / (4.0 * np.pi) / r**2
+    r_far = a**2 / (t.wavelength_m * FRESNEL_NUMBERS[-1])  # ranges beyond: far field
+    far_zone = r > r_far
+    all_far = bool(far_zone.all())
+    if not all_far:
+        nf = a**2 / (t.wavelength_m * r)
+        w2 = gaussian_beam_radius_m(r, t.beam_waist_m, t.wavelength_m) ** 2
+        near = nf > FRESNEL_NUMBERS[0]
+        if near.any():
+            tf = transmitted_fraction(t.waist_ratio, t.obscuration_ratio)
+            eta = np.where(near, np.minimum(tf, -np.expm1(-2.0 * a**2 / w2)), eta)
+        mid = ~(near | far_zone)
+        if mid.any():
+            table = fresnel_capture_table(t.waist_ratio, t.obscuration_ratio)
+            lx, ly = np.log(FRESNEL_NUMBERS[::-1]), np.log(table[::-1])
+            eta = np.where(mid, np.exp(np.interp(np.log(np.where(mid, nf, 1.0)), lx, ly)), eta)
+    if pointing and t.pointing_error_urad > 0:
+        kd = t.pointing_factor
+        if all_far:
+            return eta * kd
+        off = np.exp(-2.0 * (t.pointing_error_urad * 1e-6) ** 2 * r**2 / w2)
+        eta = eta * np.where(far_zone, kd, np.maximum(kd, off))
+    return eta
 
 
 def optical_received_power_w(range_m: np.ndarray | float, t: OpticalTerminal) -> np.ndarray:
