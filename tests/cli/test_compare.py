@@ -142,3 +142,45 @@ def test_kpi_differences():
     assert rows["s"].values == ["x", None]
     assert rows["s"].differs
     assert not rows["n"].differs
+
+
+def _fake_run(folder: Path, rows: list[tuple], kpis: dict) -> Path:
+    """A results folder holding only region_metrics and summary.json."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder.mkdir(parents=True)
+    schema = TABLES["region_metrics"].arrow_schema
+    schema = schema() if callable(schema) else schema
+    cols = list(zip(*rows, strict=True))
+    pq.write_table(pa.table(list(cols), schema=schema), folder / "region_metrics.parquet")
+    (folder / "summary.json").write_text(json.dumps({"scenario": folder.name, "kpis": kpis}))
+    return folder
+
+
+def test_region_metrics_side_by_side(tmp_path):
+    def row(region, system, served, p95, period="all", cls="all"):
+        return (region, system, period, cls, 100, 90, 10, served, 50.0, p95, 99.0, 0.1)
+
+    a = _fake_run(
+        tmp_path / "a",
+        [
+            row("all", "orbital", 0.9, 120.0),
+            row("Africa", "orbital", 0.8, 150.0),
+            row("Africa", "orbital", 0.1, 1.0, period="during"),
+        ],
+        {"x": 1},
+    )
+    b = _fake_run(tmp_path / "b", [row("all", "orbital", 0.95, 110.0), row("Oceania", "orbital",
+                  1.0, 90.0)], {"x": 2})  # fmt: skip
+    cmp = compare_runs([a, b], series=False)
+    got = [(g.region, g.system, g.values["served_fraction"], g.values["p95_ms"])
+           for g in cmp.regions]  # fmt: skip
+    assert got == [
+        ("all", "orbital", [0.9, 0.95], [120.0, 110.0]),  # "all" first, then by name
+        ("Africa", "orbital", [0.8, None], [150.0, None]),  # period "during" left out
+        ("Oceania", "orbital", [None, 1.0], [None, 90.0]),
+    ]
+    r = runner.invoke(app, ["compare", str(a), str(b)])
+    assert r.exit_code == 0, r.output
+    assert "service per region" in r.output

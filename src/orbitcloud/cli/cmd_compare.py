@@ -7,7 +7,7 @@ and report modules are imported inside the command, so ``orbitcloud --help`` sta
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -16,7 +16,12 @@ from rich.text import Text
 
 from orbitcloud.scenario.errors import OrbitcloudInputError
 
+if TYPE_CHECKING:  # imported in the command: --help stays fast
+    from orbitcloud.results.compare import Comparison
+
 console = Console(soft_wrap=True)
+TEXT_IN_TABLE = 30
+"""A text KPI longer than this (a sentence) is printed below the table, not in a cell."""
 
 
 def _fail(msg: str) -> NoReturn:
@@ -67,16 +72,20 @@ def compare(
     for n, r, sc in zip(names, cmp.runs, cmp.scenarios, strict=True):
         console.print(Text.assemble((f"{n}: ", "bold"), r.label, f"  (scenario {sc}, {r.path})"))
     t = Table(show_header=True, header_style="bold")
-    t.add_column("KPI", no_wrap=True)
-    t.add_column("unit")
+    t.add_column("KPI", overflow="fold")  # numbers are never cut: a long name folds
+    t.add_column("unit", no_wrap=True)
     for n in names:
-        t.add_column(n, justify="right")
+        t.add_column(n, justify="right", no_wrap=True)
     for n in names[1:]:
-        t.add_column(f"{n} - {names[0]}", justify="right")
-        t.add_column("%", justify="right")
+        t.add_column(f"{n} - {names[0]}", justify="right", no_wrap=True)
+        t.add_column("%", justify="right", no_wrap=True)
     shown = 0
+    texts = []
     for k in cmp.kpis:
         if changed and not k.differs:
+            continue
+        if any(isinstance(v, str) and len(v) > TEXT_IN_TABLE for v in k.values):
+            texts.append(k)  # a sentence (the scenario's answer): below the table
             continue
         cells = [Text(fmt_value(v)) for v in k.values]
         for d, rel in zip(k.diffs[1:], k.rel_diffs[1:], strict=True):
@@ -86,8 +95,14 @@ def compare(
         t.add_row(Text(k.name), Text(k.unit), *cells, style=None if k.differs else "dim")
         shown += 1
     console.print(t)
-    if changed and shown == 0:
+    for k in texts:
+        console.print(Text(k.name, style="bold"))
+        for n, v in zip(names, k.values, strict=True):
+            console.print(Text(f"  {n}: {fmt_value(v)}"))
+    if changed and shown == 0 and not texts:
         console.print("No KPI differs between these runs.")
+    if cmp.regions:
+        _print_regions(cmp, names)
     if html is not None:
         try:
             p = write_comparison(cmp, html)
@@ -100,6 +115,23 @@ def compare(
                 f" ({len(cmp.series)} shared time series; opens offline)",
             )
         )
+
+
+def _print_regions(cmp: Comparison, names: list[str]) -> None:
+    """Served fraction and p95 latency per (region, system), every run side by side."""
+    from orbitcloud.report.compare import fmt_value
+
+    regions = cmp.regions
+    t = Table(show_header=True, header_style="bold", title=Text("service per region (all classes)"))
+    t.add_column("region", no_wrap=True)
+    t.add_column("system")
+    for c in ("served", "p95 ms"):
+        for n in names:
+            t.add_column(f"{c} {n}", justify="right")
+    for g in regions:
+        cells = [fmt_value(v) for c in ("served_fraction", "p95_ms") for v in g.values[c]]
+        t.add_row(Text(g.region), Text(g.system), *cells)
+    console.print(t)
 
 
 def register(app: typer.Typer) -> None:

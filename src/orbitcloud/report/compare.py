@@ -24,7 +24,7 @@ from plotly.offline import get_plotlyjs
 
 from orbitcloud._version import __version__
 from orbitcloud.report.render import content_security_policy, write_text_atomic
-from orbitcloud.results.compare import Comparison, Series
+from orbitcloud.results.compare import REGION_COLUMNS, Comparison, Series
 
 __all__ = ["fmt_value", "render_comparison", "write_comparison"]
 
@@ -50,6 +50,11 @@ tr.same td{color:#7b8794} .note{color:#52606d}
 <table><tr><th class="l">KPI</th><th class="l">unit</th>{% for r in runs %}<th>{{ r.short }}</th>{% endfor %}{% for r in runs[1:] %}<th>{{ r.short }} &minus; {{ runs[0].short }}</th><th>%</th>{% endfor %}</tr>
 {% for k in kpis %}<tr class="{{ '' if k.differs else 'same' }}"><td class="l">{{ k.name }}</td><td class="l">{{ k.unit }}</td>{% for v in k.vals %}<td>{{ v }}</td>{% endfor %}{% for d in k.diffs %}<td class="{{ d.cls }}">{{ d.abs }}</td><td class="{{ d.cls }}">{{ d.rel }}</td>{% endfor %}</tr>
 {% endfor %}</table>
+{% if regions %}<h2>Service per region</h2>
+<p class="note">From <code>region_metrics</code> (period and class <code>all</code>): served fraction, median and 95th-percentile latency, fraction over the latency objective.</p>
+<table><tr><th class="l">region</th><th class="l">system</th>{% for c in region_columns %}{% for r in runs %}<th>{{ c }} {{ r.short }}</th>{% endfor %}{% endfor %}</tr>
+{% for g in regions %}<tr><td class="l">{{ g.region }}</td><td class="l">{{ g.system }}</td>{% for v in g.cells %}<td>{{ v }}</td>{% endfor %}</tr>
+{% endfor %}</table>{% endif %}
 <h2>Time series</h2>
 {% for f in figures %}{{ f }}{% else %}<p class="note">The runs share no time series (they need a table with the same column, e.g. sat_state or routes).</p>{% endfor %}
 <p class="note">orbitcloud {{ version }}. Time axis: seconds since each run's first step.</p>
@@ -113,6 +118,11 @@ def render_comparison(cmp: Comparison) -> str:
         kpis.append({"name": k.name, "unit": k.unit, "differs": k.differs,
                      "vals": [fmt_value(v) for v in k.values], "diffs": diffs})  # fmt: skip
     figures = [_figure(s, labels, i) for i, s in enumerate(cmp.series)]
+    regions = [
+        {"region": g.region, "system": g.system,
+         "cells": [fmt_value(v) for c in REGION_COLUMNS for v in g.values[c]]}
+        for g in cmp.regions
+    ]  # fmt: skip
     plotlyjs = _script_safe(get_plotlyjs())
     scripts = [plotlyjs]
     for f in figures:
@@ -126,6 +136,8 @@ def render_comparison(cmp: Comparison) -> str:
         runs=runs,
         kpis=kpis,
         figures=figures,
+        regions=regions,
+        region_columns=REGION_COLUMNS,
         plotlyjs=Markup(plotlyjs),
         version=__version__,
     )

@@ -28,6 +28,7 @@ __all__ = [
     "SERIES",
     "Comparison",
     "KpiRow",
+    "RegionRow",
     "RunRef",
     "Series",
     "compare_runs",
@@ -51,6 +52,7 @@ _UNITS = {
     # counts (dimensionless, as docs/tables.md writes them)
     "satellites": "1", "steps": "1", "errors": "1", "restarts": "1",
     "pairs": "1", "changes": "1", "endpoints": "1", "links": "1", "count": "1",
+    "requests": "1", "admitted": "1", "dropped": "1", "utilisation": "1", "utilization": "1",
 }  # fmt: skip
 _STATS = ("mean", "min", "max", "median", "p50", "p90", "p95", "p99", "total", "sum", "avg")
 
@@ -293,15 +295,60 @@ def _series(res: Results, spec: SeriesSpec) -> tuple[np.ndarray, np.ndarray]:
     return (t - t[0]) / 1000.0 if len(t) else t.astype(float), v
 
 
+# --- per-region service --------------------------------------------------------------------
+REGION_COLUMNS = ("served_fraction", "p50_ms", "p95_ms", "slo_violation_fraction")
+"""The ``region_metrics`` columns compared per (region, system), over the whole run."""
+
+
+@dataclass(frozen=True)
+class RegionRow:
+    """One (region, system) of ``region_metrics`` (period and class ``all``) across the runs:
+    ``values[column][i]`` is run i's value (None where it lacks the row or the value)."""
+
+    region: str
+    system: str
+    values: dict[str, list[float | None]]
+
+
+def region_rows(results: list[Results]) -> list[RegionRow]:
+    """``region_metrics`` side by side, when every run has it (else empty).
+
+    Rows of period ``all`` and class ``all``: one per (region, system), the region ``all``
+    first; a (region, system) only some runs have is kept, with None for the others.
+    """
+    cols = ["region", "system", "period", "class", *REGION_COLUMNS]
+    if not all(r.has("region_metrics", *cols) for r in results):
+        return []
+    per_run = []
+    for r in results:
+        df = r.table("region_metrics", cols)
+        df = df[(df["period"] == "all") & (df["class"] == "all")]
+        per_run.append({(str(a), str(b)): row for a, b, row in
+                        zip(df["region"], df["system"], df.itertuples(), strict=True)})  # fmt: skip
+    keys = sorted({k for d in per_run for k in d}, key=lambda k: (k[0] != "all", k[0], k[1]))
+    rows = []
+    for region, system in keys:
+        values: dict[str, list[float | None]] = {}
+        for c in REGION_COLUMNS:
+            got = []
+            for d in per_run:
+                row = d.get((region, system))
+                got.append(None if row is None else _number(getattr(row, c)))
+            values[c] = got
+        rows.append(RegionRow(region, system, values))
+    return rows
+
+
 # --- the comparison ------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Comparison:
-    """Runs side by side: their KPIs and the time series they all have."""
+    """Runs side by side: their KPIs, the time series they all have, their regions' service."""
 
     runs: list[RunRef]
     scenarios: list[str]
     kpis: list[KpiRow]
     series: list[Series] = field(default_factory=list)
+    regions: list[RegionRow] = field(default_factory=list)
 
 
 def compare_runs(runs: list[str | Path | RunRef], series: bool = True) -> Comparison:
@@ -328,4 +375,4 @@ def compare_runs(runs: list[str | Path | RunRef], series: bool = True) -> Compar
                 got = [_series(r, spec) for r in results]
                 if any(len(t) > 1 for t, _ in got):
                     shared.append(Series(spec, [t for t, _ in got], [v for _, v in got]))
-    return Comparison(refs, scenarios, rows, shared)
+    return Comparison(refs, scenarios, rows, shared, region_rows(results))
