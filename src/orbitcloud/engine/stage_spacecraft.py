@@ -252,7 +252,7 @@ class SpacecraftStage:
             ),
             "detected_errors": int(a["detected_errors"].sum()),
             "mean_checkpoint_interval_s": _mean(s.checkpoint_interval_s, compute_sats),
-            "radiation_model": "SPENVIS AP-8 MIN/AE-8 MAX SHIELDOSE-2 calibrated maps (550 km)",
+            "radiation_model": "AP-8 MIN/AE-8 MAX maps (IRBEM), SHIELDOSE-2-style dose-depth",
         }  # fmt: skip
 
 

@@ -1,97 +1,52 @@
-"""Trapped-radiation dose rate per satellite and step: South Atlantic Anomaly, polar horns, storms.
+"""Trapped-radiation dose rate per satellite and step, from AP-8 MIN / AE-8 MAX at any altitude.
 
-A parametric model of the ionising dose in silicon behind a spherical aluminium shield, built
-so that its *orbit averages* reproduce SPENVIS SHIELDOSE-2 (AP-8 MIN protons, AE-8 MAX
-electrons) at 550 km for every inclination 0-100 deg, while the *instantaneous* rate is
-localised where the particles are:
+Three dose components, each a map over position times a depth curve (see
+:mod:`orbitcloud.environment.trapped` for the maps, :mod:`orbitcloud.environment.dose_depth`
+for the dose-depth conversion):
 
-* **trapped protons** and **inner-belt electrons** in the South Atlantic Anomaly (SAA): a
-  Gaussian in geographic latitude and longitude. Its latitude centre and width are fitted
-  (separately for protons and electrons) to the inclination dependence of the SPENVIS doses;
-  its longitude centre and width (-55 deg, 30 deg) cannot be fitted from orbit averages and are
-  taken from maps of the SAA at 500-600 km (the weakest-field region off Brazil; Heirtzler 2002;
-  Ginet et al. 2007, AFRL-RV-HA-TR-2008-1060).
-* **outer-belt electrons** in the polar horns: a log-normal band in the McIlwain L shell of a
-  centred tilted dipole (IGRF-13 2020 pole, 80.65 N, 72.68 W), fitted to the same data
-  (centre L about 4.8, the horns at invariant latitudes 55-70 deg).
+* **trapped protons** (AP-8 MIN), in the South Atlantic Anomaly (SAA) and, above about
+  1,000 km, all round the inner belt;
+* **inner-zone electrons** (AE-8 MAX, L < 2.5), in the SAA;
+* **outer-zone electrons** (AE-8 MAX, L >= 2.5), in the polar horns; these carry the storm
+  multiplier (:func:`electron_storm_multiplier`).
 
-Dose at depth ``x`` [mm Al], per unit of map weight, comes from per-component depth-dose
-tables fitted at the SHIELDOSE-2 depths (interpolated in ln(dose) linearly in depth). The fit
-reproduces the SPENVIS totals within 0.62-1.36x at 1-20 mm for inclinations 10-100 deg
-(``tests/environment/test_radiation.py``; factor 2 is the acceptance band); equatorial orbits
-(i < 10 deg) are overestimated but stay below 5 rad/yr.
+The SAA and the horns are where AP-8/AE-8 (with their Jensen-Cain 1960 field, through IRBEM)
+put them at each altitude: nothing is fitted to orbit averages. Dose is in silicon at the centre
+of a spherical aluminium shield (the SHIELDOSE-2 "4 pi centre of sphere" geometry).
 
-Validity: circular LEO, 400-1,000 km (the altitude scaling, :func:`altitude_factors`, is an
-assumed exponential and not validated: the calibration set is 550 km only); shields 0.05-20 mm
-Al (extrapolated beyond 20 mm along the proton slope); AP-8/AE-8 climatology (solar-minimum
-protons, solar-maximum electrons), i.e. a conservative long-term average, not a forecast.
-Galactic cosmic rays and solar particle events are not included (a few rad/yr in LEO).
+Validity: 300-2,000 km, any inclination; shields 0.05-50 mm Al. AP-8/AE-8 climatology
+(solar-minimum protons, solar-maximum electrons): a conservative long-term average, not a
+forecast, with the SAA at its 1960s position (it drifts westward about 0.3 deg/yr: Badhwar 1997;
+the maps put its centre near 35 W, 30 S at 500 km). Galactic cosmic rays and solar particle
+events are not included (a few rad/yr in LEO). Checked against SPENVIS SHIELDOSE-2 at 550 km
+(factor 2, tests/environment/test_radiation.py) and against AP-8/AE-8 called directly along
+circular orbits at 400-1,200 km with an independent dose-depth integration (factor 1.5).
 
 References
 ----------
-SPENVIS 4.6.11 SHIELDOSE-2 runs (550 km, i = 0-180 deg, 5 years) in
-github.com/pfandzelter/leo-edge-failure-models, ``compute-failure/results/<i>.txt`` (Pfandzelter
-& Bermbach, 2023). Seltzer, S. M. (1994), SHIELDOSE-2, NISTIR 5477. Sawyer & Vette (1976), AP-8,
-NSSDC 76-06; Vette (1991), AE-8, NSSDC 91-24. Heirtzler, J. R. (2002), JASTP 64, 1701-1708.
-Alken, P. et al. (2021), IGRF-13, Earth Planets Space 73:49. McIlwain, C. E. (1961), JGR 66.
+Sawyer & Vette (1976), AP-8, NSSDC 76-06; Vette (1991), AE-8, NSSDC 91-24; IRBEM (ONERA) via
+the aep8 package. Seltzer, S. M. (1980), SHIELDOSE, NBS Technical Note 1116; Seltzer (1994),
+SHIELDOSE-2, NISTIR 5477. SPENVIS 4.6.11 runs in github.com/pfandzelter/leo-edge-failure-models
+(Pfandzelter & Bermbach, 2023). Badhwar, G. D. (1997), Drift rate of the South Atlantic
+Anomaly, JGR 102(A2), 2343-2349.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from orbitcloud.astro.constants import R_EARTH_M
+from orbitcloud.environment import trapped
 
 SPENVIS_MISSION_S = 1825.0 * 86400.0
-"""Duration of the SPENVIS calibration runs (1,825 days) [s]."""
+"""Duration of the SPENVIS comparison runs (1,825 days) [s]."""
 
 REFERENCE_ALTITUDE_KM = 550.0
-"""Altitude of the calibration runs [km]."""
+"""Altitude of the SPENVIS comparison runs, and of :func:`in_saa` without an altitude [km]."""
 
-R_MAG_M = 6_371_200.0
-"""Reference radius of the geomagnetic field model (IGRF) [m]."""
-
-DIPOLE_POLE_LAT_DEG = 80.65
-DIPOLE_POLE_LON_DEG = -72.68
-"""Geomagnetic north pole of the IGRF-13 dipole at 2020.0 (Alken et al. 2021, table 3)."""
-
-SAA_LON_DEG = -55.0
-SAA_LON_SIGMA_DEG = 30.0
-"""Longitude centre and 1-sigma half-width of the SAA at 500-600 km [deg] (assumed from maps;
-Heirtzler 2002; Ginet et al. 2007). Orbit averages do not constrain them."""
-
-# ---- fitted by tests/builders/fit_radiation_model.py to the SPENVIS 550 km set -------------
-SAA_PROTON_LAT_DEG = -30.12
-SAA_PROTON_LAT_SIGMA_DEG = 8.054
-SAA_ELECTRON_LAT_DEG = -33.90
-SAA_ELECTRON_LAT_SIGMA_DEG = 4.744
-HORN_L0 = 4.786
-HORN_SIGMA_LN_L = 0.3204
-
-DEPTH_MM = np.array([0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 3.0, 5.0, 7.0, 10.0, 14.0, 20.0])
-"""Depths of the fitted depth-dose tables [mm Al]."""
-
-# dose in Si over the 1,825-day calibration mission per unit orbit-mean map weight [rad]
-PROTON_RAD = np.array([
-    412380.3, 246248.4, 148564.4, 83769.65, 57454.20, 42399.71, 36002.95, 29848.41,
-    26582.18, 23269.59, 20103.58, 16587.68,
-])  # fmt: skip
-ELECTRON_SAA_RAD = np.array([
-    39102510.0, 22383356.0, 9290741.0, 1070939.6, 125055.9, 19183.84, 7240.398, 1212.328,
-    216.462, 187.294, 139.613, 100.576,
-])  # fmt: skip
-ELECTRON_HORN_RAD = np.array([
-    2728034.5, 2133008.8, 1332574.4, 441479.57, 167340.1, 57669.89, 25557.02, 4878.185,
-    838.392, 92.82, 58.98, 46.916,
-])  # fmt: skip
-# ---------------------------------------------------------------------------------------------
-
-PROTON_SCALE_HEIGHT_KM = 120.0
-ELECTRON_SCALE_HEIGHT_KM = 300.0
-"""Assumed e-folding heights of the trapped proton and electron dose with altitude near 550 km
-[km]. Order-of-magnitude: the SAA proton flux rises steeply above the atmospheric cut-off
-(AP-8 >10 MeV flux grows about tenfold from 500 to 800 km), the horn electrons slowly. Not
-validated (the calibration set is 550 km only)."""
+SAA_FLUX_THRESHOLD_CM2_S = 10.0
+"""AP-8 MIN proton flux above 10 MeV that delimits the SAA in :func:`in_saa` [cm^-2 s^-1]: a
+convention (the flux falls by orders of magnitude within a few degrees of the edge, so the
+flagged area changes by < 10 % between 1 and 10; 10 % of a 550 km, 53 deg orbit is inside)."""
 
 AP_QUIET = 15.0
 """Ap at or below which the outer-belt electrons are at their AE-8 climatological level [-]."""
@@ -111,139 +66,8 @@ RAD_PER_1MEV_E_CM2 = 2.39e-8
 1.494 MeV cm^2/g (NIST ESTAR) x 1.602e-8 rad g / MeV."""
 
 
-def _wrap_deg(x: np.ndarray) -> np.ndarray:
-    """Wrap to [-180, 180) for inputs within one turn of it (angle differences of longitudes)."""
-    x = np.where(x >= 180.0, x - 360.0, x)
-    return np.where(x < -180.0, x + 360.0, x)
-
-
-def saa_weight(
-    lat_rad: np.ndarray,
-    lon_rad: np.ndarray,
-    lat0_deg: float = SAA_PROTON_LAT_DEG,
-    lat_sigma_deg: float = SAA_PROTON_LAT_SIGMA_DEG,
-    lon0_deg: float = SAA_LON_DEG,
-    lon_sigma_deg: float = SAA_LON_SIGMA_DEG,
-) -> np.ndarray:
-    """Relative intensity of the South Atlantic Anomaly at a geographic position, in [0, 1].
-
-    Gaussian in latitude and (wrapped) longitude around the SAA centre.
-
-    Parameters
-    ----------
-    lat_rad, lon_rad : geodetic latitude and longitude [rad], any broadcastable shape
-    lat0_deg, lat_sigma_deg : latitude centre and 1-sigma width [deg]
-    lon0_deg, lon_sigma_deg : longitude centre and 1-sigma width [deg]
-
-    Returns
-    -------
-    Weight [-], 1 at the centre.
-
-    References
-    ----------
-    Heirtzler, J. R. (2002), The future of the South Atlantic anomaly and implications for
-    radiation damage in space, JASTP 64, 1701-1708 (location); widths fitted to SPENVIS
-    SHIELDOSE-2 runs (module docstring).
-    """
-    dlat = (np.degrees(lat_rad) - lat0_deg) / lat_sigma_deg
-    dlon = _wrap_deg(np.degrees(lon_rad) - lon0_deg) / lon_sigma_deg
-    return np.exp(-0.5 * (dlat * dlat + dlon * dlon))
-
-
-def mcilwain_l_dipole(lat_rad: np.ndarray, lon_rad: np.ndarray, alt_m: np.ndarray) -> np.ndarray:
-    """McIlwain L of a centred tilted dipole: L = (r / R) / cos^2(magnetic latitude) [-].
-
-    Parameters
-    ----------
-    lat_rad, lon_rad : latitude and longitude [rad] (geodetic taken as geocentric: < 0.2 deg)
-    alt_m : height above the ellipsoid [m]
-
-    Returns
-    -------
-    L shell [Earth radii]; large (1e9) on the magnetic poles.
-
-    References
-    ----------
-    McIlwain, C. E. (1961), JGR 66, 3681 (dipole field line r = L R cos^2 lambda); pole of
-    IGRF-13 at 2020.0, Alken et al. (2021), Earth Planets Space 73:49.
-    """
-    plat = np.radians(DIPOLE_POLE_LAT_DEG)
-    plon = np.radians(DIPOLE_POLE_LON_DEG)
-    cl = np.cos(lat_rad)
-    sin_m = (
-        cl * np.cos(lon_rad) * (np.cos(plat) * np.cos(plon))
-        + cl * np.sin(lon_rad) * (np.cos(plat) * np.sin(plon))
-        + np.sin(lat_rad) * np.sin(plat)
-    )
-    cos2 = np.maximum(1.0 - sin_m * sin_m, 1e-9)
-    r_over_re = (R_EARTH_M + np.asarray(alt_m)) / R_MAG_M
-    return r_over_re / cos2
-
-
-def mcilwain_l_dipole_ecef(r_itrf_m: np.ndarray) -> np.ndarray:
-    """McIlwain L of the centred tilted dipole from Earth-fixed positions (no trigonometry) [-].
-
-    Parameters
-    ----------
-    r_itrf_m : (..., 3) Earth-fixed (ITRF) positions [m]
-
-    Returns
-    -------
-    L shell [Earth radii]
-
-    References
-    ----------
-    As :func:`mcilwain_l_dipole`.
-    """
-    plat = np.radians(DIPOLE_POLE_LAT_DEG)
-    plon = np.radians(DIPOLE_POLE_LON_DEG)
-    pole = np.array([np.cos(plat) * np.cos(plon), np.cos(plat) * np.sin(plon), np.sin(plat)])
-    r = np.linalg.norm(r_itrf_m, axis=-1)
-    sin_m = (r_itrf_m @ pole) / r
-    cos2 = np.maximum(1.0 - sin_m * sin_m, 1e-9)
-    return (r / R_MAG_M) / cos2
-
-
-def horn_weight_from_l(l_shell: np.ndarray) -> np.ndarray:
-    """Horn weight ``exp(-0.5 (ln(L/L0)/s)^2)`` from the L shell [-] (see :func:`horn_weight`)."""
-    ln_l = np.log(l_shell / HORN_L0) / HORN_SIGMA_LN_L
-    return np.exp(-0.5 * ln_l * ln_l)
-
-
-def horn_weight(lat_rad: np.ndarray, lon_rad: np.ndarray, alt_m: np.ndarray) -> np.ndarray:
-    """Relative intensity of the outer-belt electron horns, in [0, 1].
-
-    Log-normal band in the dipole L shell, ``exp(-0.5 (ln(L/L0)/s)^2)``.
-
-    Parameters
-    ----------
-    lat_rad, lon_rad : latitude and longitude [rad]
-    alt_m : height [m]
-
-    Returns
-    -------
-    Weight [-].
-
-    References
-    ----------
-    L0 and s fitted to SPENVIS AE-8 MAX / SHIELDOSE-2 runs at 550 km (module docstring); the
-    horns as the low-altitude footprint of the outer belt: e.g. Gussenhoven et al. (1998),
-    Adv. Space Res. 21(12), 1651 (APEX, CRRES, DMSP dosimetry).
-    """
-    return horn_weight_from_l(mcilwain_l_dipole(lat_rad, lon_rad, alt_m))
-
-
-def _log_interp_depth(x_mm: np.ndarray, table: np.ndarray) -> np.ndarray:
-    x = np.asarray(x_mm, dtype=float)
-    ln = np.log(np.maximum(table, 1e-300))
-    inside = np.interp(np.clip(x, DEPTH_MM[0], DEPTH_MM[-1]), DEPTH_MM, ln)
-    slope = (ln[-1] - ln[-2]) / (DEPTH_MM[-1] - DEPTH_MM[-2])
-    beyond = ln[-1] + slope * (x - DEPTH_MM[-1])
-    return np.exp(np.where(x > DEPTH_MM[-1], beyond, inside))
-
-
 def depth_dose_coefficients(shield_mm_al: np.ndarray | float) -> tuple[np.ndarray, ...]:
-    """Dose rate per unit map weight behind ``shield_mm_al`` of aluminium, at 550 km.
+    """Dose rate per unit map weight behind ``shield_mm_al`` of aluminium [-].
 
     Parameters
     ----------
@@ -251,42 +75,17 @@ def depth_dose_coefficients(shield_mm_al: np.ndarray | float) -> tuple[np.ndarra
 
     Returns
     -------
-    (proton, electron_saa, electron_horn) dose rates in Si [rad/s] per unit orbit-mean map
-    weight; multiply by the instantaneous weights (:func:`saa_weight`, :func:`horn_weight`).
+    (proton, electron_inner, electron_outer) depth curves c(x) [-]: the weights of
+    :func:`radiation_weights` are dose rates at each component's reference depth (5, 1, 1 mm),
+    so ``c * w`` is the dose rate behind ``shield_mm_al``.
 
     References
     ----------
-    Seltzer (1994), SHIELDOSE-2, NISTIR 5477, via SPENVIS runs (module docstring); tables fitted
-    by ``tests/builders/fit_radiation_model.py``; ln(dose) interpolated linearly in depth.
+    :func:`orbitcloud.environment.trapped.depth_curves` (Seltzer 1994 geometry; module
+    docstring).
     """
-    x = np.asarray(shield_mm_al, dtype=float)
-    return (
-        _log_interp_depth(x, PROTON_RAD) / SPENVIS_MISSION_S,
-        _log_interp_depth(x, ELECTRON_SAA_RAD) / SPENVIS_MISSION_S,
-        _log_interp_depth(x, ELECTRON_HORN_RAD) / SPENVIS_MISSION_S,
-    )
-
-
-def altitude_factors(alt_m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Scaling of the trapped proton and electron dose with altitude, 1 at 550 km [-].
-
-    ``exp((h - 550 km) / H)`` with H = 120 km (protons) and 300 km (electrons), capped at
-    h = 1,200 km. An assumption (module docstring): use 400-1,000 km.
-
-    Parameters
-    ----------
-    alt_m : height [m]
-
-    Returns
-    -------
-    (proton_factor, electron_factor) [-]
-
-    References
-    ----------
-    Order of magnitude from AP-8/AE-8 flux-altitude trends (Sawyer & Vette 1976; Vette 1991).
-    """
-    dh_km = np.minimum(np.asarray(alt_m) / 1000.0, 1200.0) - REFERENCE_ALTITUDE_KM
-    return np.exp(dh_km / PROTON_SCALE_HEIGHT_KM), np.exp(dh_km / ELECTRON_SCALE_HEIGHT_KM)
+    c = trapped.depth_curves(shield_mm_al)
+    return c[0], c[1], c[2]
 
 
 def electron_storm_multiplier(ap: float | np.ndarray) -> np.ndarray:
@@ -317,42 +116,46 @@ def radiation_weights(
     alt_m: np.ndarray,
     r_itrf_m: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Instantaneous map weights of the three dose components, altitude scaling included [-].
+    """Instantaneous dose-rate maps of the three components at each position [rad(Si)/s].
 
     Parameters
     ----------
     lat_rad, lon_rad : (n_t, n_sat) geodetic latitude and longitude [rad]
     alt_m : (n_t, n_sat) height [m]
-    r_itrf_m : optional (n_t, n_sat, 3) Earth-fixed positions [m]; when given, the L shell
-        comes from them (:func:`mcilwain_l_dipole_ecef`, faster) instead of lat/lon/alt
+    r_itrf_m : unused (kept for callers of the earlier dipole model)
 
     Returns
     -------
-    (w_proton, w_electron_saa, w_electron_horn), each (n_t, n_sat): multiply by the
-    coefficients of :func:`depth_dose_coefficients` and sum for the dose rate.
+    (w_proton, w_electron_inner, w_electron_outer), each (n_t, n_sat): the AP-8 MIN proton
+    dose rate behind 5 mm Al and the AE-8 MAX inner- and outer-zone electron dose rates behind
+    1 mm Al; multiply by :func:`depth_dose_coefficients` and sum for another shield.
 
     References
     ----------
-    :func:`saa_weight`, :func:`horn_weight`, :func:`altitude_factors`.
+    :func:`orbitcloud.environment.trapped.ln_maps_at` (AP-8/AE-8 via IRBEM, trilinear).
     """
-    # each weight is one exp: map exponent + altitude exponent (see altitude_factors)
-    dh_km = np.minimum(np.asarray(alt_m) * 1e-3, 1200.0) - REFERENCE_ALTITUDE_KM
-    a_p = dh_km * (1.0 / PROTON_SCALE_HEIGHT_KM)
-    a_e = dh_km * (1.0 / ELECTRON_SCALE_HEIGHT_KM)
-    lat_deg = np.degrees(lat_rad)
-    dlon = _wrap_deg(np.degrees(lon_rad) - SAA_LON_DEG) / SAA_LON_SIGMA_DEG
-    lon_term = -0.5 * dlon * dlon  # shared by the proton and electron SAA maps
-    dp = (lat_deg - SAA_PROTON_LAT_DEG) / SAA_PROTON_LAT_SIGMA_DEG
-    de = (lat_deg - SAA_ELECTRON_LAT_DEG) / SAA_ELECTRON_LAT_SIGMA_DEG
-    w_p = np.exp(lon_term - 0.5 * dp * dp + a_p)
-    w_e = np.exp(lon_term - 0.5 * de * de + a_e)
-    if r_itrf_m is None:
-        l_shell = mcilwain_l_dipole(lat_rad, lon_rad, alt_m)
-    else:
-        l_shell = mcilwain_l_dipole_ecef(r_itrf_m)
-    ln_l = np.log(l_shell * (1.0 / HORN_L0)) * (1.0 / HORN_SIGMA_LN_L)
-    w_h = np.exp(a_e - 0.5 * ln_l * ln_l)
-    return w_p, w_e, w_h
+    del r_itrf_m
+    ln = trapped.ln_maps_at(lat_rad, lon_rad, alt_m)
+    w = np.exp(ln[..., :3].astype(np.float64))
+    return w[..., 0], w[..., 1], w[..., 2]
+
+
+def proton_flux_above_10mev_cm2_s(
+    lat_rad: np.ndarray, lon_rad: np.ndarray, alt_m: np.ndarray | float
+) -> np.ndarray:
+    """AP-8 MIN omnidirectional proton flux above 10 MeV [cm^-2 s^-1] at each position.
+
+    Parameters
+    ----------
+    lat_rad, lon_rad : geodetic latitude and longitude [rad]
+    alt_m : height [m], broadcastable
+
+    References
+    ----------
+    Sawyer & Vette (1976), AP-8, via IRBEM/aep8 on the grid of
+    :mod:`orbitcloud.environment.trapped`.
+    """
+    return np.exp(trapped.ln_maps_at(lat_rad, lon_rad, alt_m)[..., 3].astype(np.float64))
 
 
 def dose_rate_from_weights(
@@ -363,16 +166,16 @@ def dose_rate_from_weights(
 ) -> np.ndarray:
     """Dose rate [rad(Si)/s] from :func:`radiation_weights` behind ``shield_mm_al`` [mm Al].
 
-    ``rate = P(x) w_p m_p + E_saa(x) w_e + E_horn(x) w_h m_e``; multipliers broadcast against
+    ``rate = c_p(x) w_p m_p + c_e(x) w_e + c_h(x) w_h m_e``; multipliers broadcast against
     the weights (e.g. ``(n_t, 1)`` storm factors).
 
     References
     ----------
-    Module docstring (SPENVIS AP-8 MIN / AE-8 MAX / SHIELDOSE-2 calibration at 550 km).
+    Module docstring (AP-8 MIN / AE-8 MAX, SHIELDOSE-2-style dose-depth).
     """
-    cp, ces, ceh = depth_dose_coefficients(shield_mm_al)
+    cp, ce, ch = depth_dose_coefficients(shield_mm_al)
     w_p, w_e, w_h = weights
-    return (cp * proton_multiplier) * w_p + ces * w_e + (ceh * electron_multiplier) * w_h
+    return (cp * proton_multiplier) * w_p + ce * w_e + (ch * electron_multiplier) * w_h
 
 
 def dose_rate_si_rad_s(
@@ -385,23 +188,24 @@ def dose_rate_si_rad_s(
 ) -> np.ndarray:
     """Ionising dose rate in silicon behind an aluminium shield, per satellite and step.
 
-    rate = P(x) g_saa,p f_p(h) m_p + E_saa(x) g_saa,e f_e(h) + E_horn(x) g_horn f_e(h) m_e
+    rate = c_p(x) w_p m_p + c_e(x) w_e + c_h(x) w_h m_e (:func:`radiation_weights`,
+    :func:`depth_dose_coefficients`).
 
     Parameters
     ----------
     lat_rad, lon_rad : (n_t, n_sat) geodetic latitude and longitude [rad]
     alt_m : (n_t, n_sat) height [m]
     shield_mm_al : (n_sat,) or scalar aluminium shield thickness [mm]
-    electron_multiplier : horn-electron multiplier (storms) [-], broadcastable
+    electron_multiplier : outer-zone electron multiplier (storms) [-], broadcastable
     proton_multiplier : proton multiplier [-], broadcastable
 
     Returns
     -------
-    (n_t, n_sat) dose rate [rad(Si)/s]; NaN where the position is NaN.
+    (n_t, n_sat) dose rate [rad(Si)/s].
 
     References
     ----------
-    Module docstring: SPENVIS AP-8 MIN / AE-8 MAX / SHIELDOSE-2 calibration at 550 km.
+    Module docstring: AP-8 MIN / AE-8 MAX with a SHIELDOSE-2-style dose-depth conversion.
     """
     w = radiation_weights(lat_rad, lon_rad, alt_m)
     return dose_rate_from_weights(w, shield_mm_al, electron_multiplier, proton_multiplier)
@@ -450,7 +254,7 @@ def orbit_average_dose_rate_si_rad_s(
     inclination_deg : inclination [deg]
     altitude_km : circular altitude [km]
     shield_mm_al : aluminium shield thickness [mm]
-    ap : daily Ap index [-] (storm multiplier of the horn electrons)
+    ap : daily Ap index [-] (storm multiplier of the outer-zone electrons)
 
     Returns
     -------
@@ -466,23 +270,33 @@ def orbit_average_dose_rate_si_rad_s(
     return float(rate.mean())
 
 
-def in_saa(lat_rad: np.ndarray, lon_rad: np.ndarray, threshold: float = 0.5) -> np.ndarray:
-    """Boolean mask: inside the proton SAA (weight above ``threshold``, default its half-maximum).
+def in_saa(
+    lat_rad: np.ndarray,
+    lon_rad: np.ndarray,
+    threshold: float = SAA_FLUX_THRESHOLD_CM2_S,
+    alt_m: np.ndarray | float = REFERENCE_ALTITUDE_KM * 1000.0,
+) -> np.ndarray:
+    """Boolean mask: inside the SAA, where the AP-8 MIN proton flux above 10 MeV exceeds
+    ``threshold`` [cm^-2 s^-1] at ``alt_m`` [m] (default 550 km).
 
-    Evaluated on the Gaussian's exponent (no exp): weight > t  <=>  q < -2 ln t.
+    Off the SAA longitudes this also flags the inner belt itself where it reaches the orbit
+    (everywhere near the magnetic equator above about 1,200 km).
 
     Parameters
     ----------
     lat_rad, lon_rad : geodetic latitude and longitude [rad]
-    threshold : weight threshold [-]
+    threshold : flux threshold [cm^-2 s^-1] (:data:`SAA_FLUX_THRESHOLD_CM2_S`)
+    alt_m : height [m], broadcastable
 
     References
     ----------
-    :func:`saa_weight`.
+    :func:`proton_flux_above_10mev_cm2_s`.
     """
-    dlat = (np.degrees(lat_rad) - SAA_PROTON_LAT_DEG) / SAA_PROTON_LAT_SIGMA_DEG
-    dlon = _wrap_deg(np.degrees(lon_rad) - SAA_LON_DEG) / SAA_LON_SIGMA_DEG
-    return dlat * dlat + dlon * dlon < -2.0 * np.log(threshold)
+    if np.ndim(alt_m) == 0:  # one altitude: a cached plane, bilinear (the engine's call)
+        ln = trapped.ln_maps_at_altitude(lat_rad, lon_rad, float(alt_m))[..., 3]
+    else:
+        ln = trapped.ln_maps_at(lat_rad, lon_rad, alt_m)[..., 3]
+    return ln > np.float32(np.log(threshold))
 
 
 def solar_cell_remaining_factor(
