@@ -35,7 +35,7 @@ def compare(
     runs: Annotated[
         list[str],
         typer.Argument(
-            metavar="RUN_A RUN_B ...",
+            metavar="RUN",
             help="Results folders; a sweep point as SWEEP_FOLDER:N (point N of the sweep).",
             show_default=False,
         ),
