@@ -121,6 +121,7 @@ def forwarding_state(
     gsl: tuple[np.ndarray, np.ndarray, np.ndarray],
     interfaces: IslInterfaces,
     relay: bool = False,
+    gsl_if_per_ground_station: bool = False,
 ) -> np.ndarray:
     """The forwarding state of one step as rows ``(current, destination, next_hop, my_if,
     next_if)``, in satgenpy's order.
@@ -132,6 +133,10 @@ def forwarding_state(
     gsl : ``(ground_station_node, sat, length_m)`` of the ground links in range [-, -, m]
     interfaces : the ISL interface numbering of ``isls.txt``
     relay : ground stations may relay (see the module docstring)
+    gsl_if_per_ground_station : a satellite has one GSL interface per ground station (index
+        ``ISLs + gid``, satgenpy's ``gid_to_sat_gsl_if_idx = range(n_gs)`` of its "paired many"
+        algorithm and its unit tests) instead of one shared by all (index ``ISLs``, the "free
+        one" algorithms)
 
     Returns
     -------
@@ -157,7 +162,7 @@ def forwarding_state(
         rows = np.concatenate([rows, _gs_to_gs(n_sat, n_gs, gsl, dist, interfaces)])
         ok = np.concatenate([ok, np.ones(n_gs * (n_gs - 1), dtype=bool)])
         ok &= rows[:, 2] >= 0
-    _set_interfaces(rows, ok, n_sat, interfaces)
+    _set_interfaces(rows, ok, n_sat, interfaces, gsl_if_per_ground_station)
     return rows
 
 
@@ -186,16 +191,18 @@ def _gs_to_gs(
     return out[keep].reshape(-1, 5)
 
 
-def _set_interfaces(rows: np.ndarray, ok: np.ndarray, n_sat: int, ifs: IslInterfaces) -> None:
+def _set_interfaces(
+    rows: np.ndarray, ok: np.ndarray, n_sat: int, ifs: IslInterfaces, per_gs: bool
+) -> None:
     """Fill ``my_if`` and ``next_if`` in place from (current, next hop); -1s where not ok."""
-    cur, nh = rows[:, 0], rows[:, 2]
+    cur, nh = rows[:, 0].copy(), rows[:, 2].copy()
     rows[~ok, 2:] = -1
     sat_sat = ok & (cur < n_sat) & (nh < n_sat)
     sat_gs = ok & (cur < n_sat) & (nh >= n_sat)
     gs_sat = ok & (cur >= n_sat)
     rows[sat_sat, 3] = ifs.if_of(cur[sat_sat], nh[sat_sat])
     rows[sat_sat, 4] = ifs.if_of(nh[sat_sat], cur[sat_sat])
-    rows[sat_gs, 3] = ifs.count[cur[sat_gs]]
+    rows[sat_gs, 3] = ifs.count[cur[sat_gs]] + ((nh[sat_gs] - n_sat) if per_gs else 0)
     rows[sat_gs, 4] = 0
     rows[gs_sat, 3] = 0
-    rows[gs_sat, 4] = ifs.count[nh[gs_sat]]
+    rows[gs_sat, 4] = ifs.count[nh[gs_sat]] + ((cur[gs_sat] - n_sat) if per_gs else 0)
