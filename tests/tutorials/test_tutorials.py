@@ -39,14 +39,35 @@ EARTH_RADIUS_M = 6_371_008.8  # IUGG mean radius: a great circle on it is the fi
 _executed: dict[str, tuple[Any, float]] = {}
 
 
-def _execute(name: str) -> tuple[Any, float]:
+def _kernel_manager(kernels: Path) -> Any:
+    """A kernel manager for ``python3`` that runs *this* interpreter's ipykernel.
+
+    A ``python3`` kernelspec in the user's Jupyter folder (``~/.local/share/jupyter``) would
+    otherwise win over the native one and could run another Python, with another orbitcloud.
+    """
+    from ipykernel.kernelspec import write_kernel_spec
+    from jupyter_client.kernelspec import KernelSpecManager
+    from jupyter_client.manager import KernelManager
+
+    if not (kernels / "python3" / "kernel.json").is_file():
+        write_kernel_spec(path=kernels / "python3")
+    specs = KernelSpecManager(kernel_dirs=[str(kernels)])
+    return KernelManager(kernel_name="python3", kernel_spec_manager=specs)
+
+
+@pytest.fixture(scope="session")
+def kernels(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("jupyter") / "kernels"
+
+
+def _execute(name: str, kernels: Path) -> tuple[Any, float]:
     """The executed notebook of tutorial ``name`` and its wall time [s] (run once per session)."""
     if name not in _executed:
         nb = jupytext.read(TUTORIALS / f"{name}.py")
         client = nbclient.NotebookClient(
             nb,
+            km=_kernel_manager(kernels),
             timeout=int(TIME_LIMIT_S),
-            kernel_name="python3",
             resources={"metadata": {"path": str(TUTORIALS)}},
         )
         t0 = time.perf_counter()
@@ -89,14 +110,14 @@ def _great_circle_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_tutorial_executes_with_plots_in_time(name: str) -> None:
-    nb, wall_s = _execute(name)
+def test_tutorial_executes_with_plots_in_time(name: str, kernels: Path) -> None:
+    nb, wall_s = _execute(name, kernels)
     assert _plots(nb) >= 1, f"{name} shows no plotly figure"
     assert wall_s < TIME_LIMIT_S, f"{name} took {wall_s:.0f} s"
 
 
-def test_tutorial_1_design_energy_and_cost_make_sense() -> None:
-    out = _stdout(_execute(NAMES[0])[0])
+def test_tutorial_1_design_energy_and_cost_make_sense(kernels: Path) -> None:
+    out = _stdout(_execute(NAMES[0], kernels)[0])
     # the mass parts add up to the total the summary gives (rounded to grams)
     assert _number(out, "mass parts sum") == pytest.approx(_number(out, "mass total"), abs=0.01)
     assert 0.0 < _number(out, "sunlit fraction (fleet mean)") < 1.0
@@ -143,8 +164,8 @@ CITIES = {  # the same coordinates as the tutorial, for the speed-of-light floor
 }
 
 
-def test_tutorial_2_matches_hypatia_and_light_speed() -> None:
-    out = _stdout(_execute(NAMES[1])[0])
+def test_tutorial_2_matches_hypatia_and_light_speed(kernels: Path) -> None:
+    out = _stdout(_execute(NAMES[1], kernels)[0])
     for label, expected in HYPATIA_KUIPER_MANILA_DALIAN_MS.items():
         assert _number(out, f"orbitcloud {label}") == pytest.approx(expected, abs=HYPATIA_TOL_MS)
     m = re.search(r"^path changes at \[s\]: (.*)$", out, re.MULTILINE)
@@ -163,8 +184,8 @@ def test_tutorial_2_matches_hypatia_and_light_speed() -> None:
     assert "allocated never exceeds demand: True" in out
 
 
-def test_tutorial_3_outage_eclipse_and_faults_make_sense() -> None:
-    out = _stdout(_execute(NAMES[2])[0])
+def test_tutorial_3_outage_eclipse_and_faults_make_sense(kernels: Path) -> None:
+    out = _stdout(_execute(NAMES[2], kernels)[0])
     # the hurricane cuts the region's fibre: the terrestrial system admits nothing there
     assert _number(out, "Gulf Coast during the outage, terrestrial served fraction") == 0.0
     assert _number(out, "Gulf Coast during the outage, orbital served fraction") > 0.9
@@ -196,8 +217,8 @@ _POINT = re.compile(
 )
 
 
-def test_tutorial_4_pareto_front_and_resume() -> None:
-    out = _stdout(_execute(NAMES[3])[0])
+def test_tutorial_4_pareto_front_and_resume(kernels: Path) -> None:
+    out = _stdout(_execute(NAMES[3], kernels)[0])
     rows = [
         (float(a), float(i), float(s), float(d), f == "True")
         for _, a, i, s, d, f in _POINT.findall(out)
