@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from orbitcloud.results.reader import SUMMARY, Results, quote_identifier
+from orbitcloud.results.schema import TABLES
 from orbitcloud.scenario.errors import OrbitcloudInputError
 
 __all__ = [
@@ -242,7 +243,13 @@ class SeriesSpec:
 
     @property
     def unit(self) -> str:
-        return unit_of(self.column) if self.agg != "count" else "1"
+        """The column's declared unit (results.schema), else the one its name carries."""
+        if self.agg == "count":
+            return "1"
+        try:
+            return TABLES[self.table].column(self.column).unit or unit_of(self.column)
+        except (KeyError, ValueError, AttributeError):
+            return unit_of(self.column)
 
 
 SERIES = (
@@ -253,7 +260,7 @@ SERIES = (
     SeriesSpec("sat_state", "temp_k", "max", "hottest accelerator"),
     SeriesSpec("sat_state", "capacity", "avg", "mean delivered compute capacity"),
     SeriesSpec("sat_state", "dose_rad", "max", "highest accumulated dose"),
-    SeriesSpec("links", "capacity_bps", "count", "links up", "kind = 'isl'"),
+    SeriesSpec("links", "capacity_bps", "count", "ISLs up", "kind = 'isl'"),
     SeriesSpec("routes", "rtt_ms", "avg", "mean route RTT"),
     SeriesSpec("requests", "requests", "sum", "requests arriving"),
     SeriesSpec("requests", "dropped", "sum", "requests dropped"),
@@ -274,10 +281,11 @@ class Series:
 
     @property
     def title(self) -> str:
-        agg = {"avg": "mean", "sum": "sum", "min": "min", "max": "max", "count": "count"}
-        what = f"{agg[self.spec.agg]} of {self.spec.column}" + (
-            f" where {self.spec.where}" if self.spec.where else ""
-        )
+        agg = {"avg": "mean", "sum": "sum", "min": "min", "max": "max"}
+        if self.spec.agg == "count":
+            what = "rows" + (f" where {self.spec.where}" if self.spec.where else "")
+        else:
+            what = f"{agg[self.spec.agg]} of {self.spec.column}"
         return f"{self.spec.label} ({self.spec.table}: {what} per step)"
 
 
