@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import os
 import re
 import time
 from pathlib import Path
@@ -60,18 +61,27 @@ def kernels(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("jupyter") / "kernels"
 
 
+def _run_notebook(source: Path, kernels: Path) -> Any:
+    """Convert a jupytext source and execute it from its folder; raises on any cell error."""
+    nb = jupytext.read(source)
+    client = nbclient.NotebookClient(
+        nb,
+        km=_kernel_manager(kernels),
+        timeout=int(TIME_LIMIT_S),
+        resources={"metadata": {"path": str(source.parent)}},
+    )
+    # the tutorials write their results under the temporary folder: pytest's, not /tmp
+    scratch = kernels.parent / "tmp"
+    scratch.mkdir(exist_ok=True)
+    client.execute(env={**os.environ, "TMPDIR": str(scratch)})
+    return nb
+
+
 def _execute(name: str, kernels: Path) -> tuple[Any, float]:
     """The executed notebook of tutorial ``name`` and its wall time [s] (run once per session)."""
     if name not in _executed:
-        nb = jupytext.read(TUTORIALS / f"{name}.py")
-        client = nbclient.NotebookClient(
-            nb,
-            km=_kernel_manager(kernels),
-            timeout=int(TIME_LIMIT_S),
-            resources={"metadata": {"path": str(TUTORIALS)}},
-        )
         t0 = time.perf_counter()
-        client.execute()  # raises CellExecutionError on any cell error
+        nb = _run_notebook(TUTORIALS / f"{name}.py", kernels)
         _executed[name] = (nb, time.perf_counter() - t0)
     return _executed[name]
 
@@ -107,6 +117,17 @@ def _great_circle_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float
     dlon = math.radians(lon2 - lon1)
     cos_angle = math.sin(p1) * math.sin(p2) + math.cos(p1) * math.cos(p2) * math.cos(dlon)
     return EARTH_RADIUS_M * math.acos(max(-1.0, min(1.0, cos_angle)))
+
+
+def test_a_cell_error_fails_the_notebook(kernels: Path, tmp_path: Path) -> None:
+    source = tmp_path / "broken.py"
+    source.write_text('# %%\nprint("first cell runs")\n\n# %%\nraise ValueError("boom")\n')
+    with pytest.raises(nbclient.exceptions.CellExecutionError, match="boom"):
+        _run_notebook(source, kernels)
+
+
+def test_every_tutorial_is_tested() -> None:
+    assert sorted(p.stem for p in TUTORIALS.glob("*.py")) == sorted(NAMES)
 
 
 @pytest.mark.parametrize("name", NAMES)
