@@ -184,3 +184,10 @@ def test_region_metrics_side_by_side(tmp_path):
     r = runner.invoke(app, ["compare", str(a), str(b)])
     assert r.exit_code == 0, r.output
     assert "service per region" in r.output
+
+
+def test_export_a_sweep_point(sweep):
+    r = runner.invoke(app, ["export", f"{sweep}:1", "-t", "satellites"])
+    assert r.exit_code == 0, r.output
+    out = sweep.with_name(f"{sweep.name}-point1-csv")
+    assert (out / "satellites.csv").read_text().count("\n") == 1 + 20  # header + 4 x 5

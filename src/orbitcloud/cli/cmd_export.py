@@ -33,7 +33,12 @@ def _fail(msg: str) -> NoReturn:
 
 def export(
     run: Annotated[
-        Path, typer.Argument(metavar="RUN", help="A results folder written by `orbitcloud run`.")
+        str,
+        typer.Argument(
+            metavar="RUN",
+            help="A results folder written by `orbitcloud run`, or a sweep point as "
+            "SWEEP_FOLDER:N.",
+        ),
     ],
     format: Annotated[
         ExportFormat,
@@ -60,7 +65,8 @@ def export(
             "--out",
             "-o",
             metavar="DIR",
-            help="Output folder. Default: RUN-csv or RUN-hypatia beside the results folder.",
+            help="Output folder. Default: RUN-csv or RUN-hypatia beside the results folder "
+            "(SWEEP-pointN-... for a sweep point).",
             show_default=False,
         ),
     ] = None,
@@ -80,14 +86,24 @@ def export(
     `fstate_<t_ns>.txt` and `gsl_if_bandwidth_<t_ns>.txt`, as satgenpy writes them (see
     docs/export.md).
     """
+    from orbitcloud.results.compare import resolve_run
     from orbitcloud.results.reader import Results
 
-    folder = run.resolve() if run.exists() else run
-    if not run.is_dir():
-        _fail(str(OrbitcloudInputError("no such results folder", run)))
-    dest = out if out is not None else folder.with_name(f"{folder.name}-{format.value}")
     try:
-        res = Results(run).check()
+        ref = resolve_run(run)  # a results folder, or point N of a sweep folder
+    except OrbitcloudInputError as exc:
+        _fail(str(exc))
+    folder = ref.path.resolve()
+    if out is not None:
+        dest = out
+    elif ref.label == ref.path.name:  # a results folder: RUN-<format> beside it
+        dest = folder.with_name(f"{folder.name}-{format.value}")
+    else:  # point N of a sweep: SWEEP-pointN-<format> beside the sweep folder
+        sweep, point = run.rsplit(":", 1)
+        top = Path(sweep).resolve()
+        dest = top.with_name(f"{top.name}-point{point}-{format.value}")
+    try:
+        res = Results(ref.path).check()
         if format is ExportFormat.csv:
             from orbitcloud.export.csv_tables import export_csv
 
