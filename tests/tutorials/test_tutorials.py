@@ -18,11 +18,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+import jupytext  # the test extra installs jupytext, nbclient and ipykernel: no skipping
+import nbclient
+import nbclient.exceptions
 import pytest
-
-jupytext = pytest.importorskip("jupytext")
-nbclient = pytest.importorskip("nbclient")
-pytest.importorskip("ipykernel")
 
 TUTORIALS = Path(__file__).resolve().parents[2] / "tutorials"
 NAMES = (
@@ -32,7 +31,8 @@ NAMES = (
     "04-sweep-and-pareto",
 )
 TIME_LIMIT_S = 120.0
-"""Issue 17: each tutorial runs in under two minutes (they take ~5-40 s on 2 shared cores)."""
+"""Issue 17: each tutorial runs in under two minutes (8-20 s each on 2 cores; up to ~60 s on a
+busy machine: docs/tutorials.md)."""
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
 C_M_S = 299_792_458.0
 EARTH_RADIUS_M = 6_371_008.8  # IUGG mean radius: a great circle on it is the fibre lower bound
@@ -193,7 +193,9 @@ def test_tutorial_2_matches_hypatia_and_light_speed(kernels: Path) -> None:
     assert m is not None
     changes = [float(x) for x in m.group(1).split(",")]
     assert changes == pytest.approx(HYPATIA_PATH_CHANGES_S, abs=0.05)
-    # no pair is faster than light in vacuum along the great circle, there and back
+    # no pair is faster than light in vacuum along the great circle, there and back; and none
+    # is slower than a path three times the great circle plus 20 ms of ground-link detours
+    # (the +Grid's worst zig-zags here are under twice the great circle)
     pairs = re.findall(r"^minimum RTT (\w+)-(\w+): ([0-9.]+) ms$", out, re.MULTILINE)
     assert len(pairs) == len(CITIES) * (len(CITIES) - 1) // 2
     for src, dst, rtt_ms in pairs:
