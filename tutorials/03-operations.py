@@ -24,8 +24,8 @@
 # serving them through user terminals; the terrestrial cloud (five US data centres over fibre)
 # cannot reach the region. Satellites fail at random, ISLs fail, radiation flips bits.
 #
-# We run it three times: as built in, with the scheduler that ignores eclipses, and with many
-# more faults. To keep each run to a few seconds we change one thing in all three: the time step
+# We run it three times: as built in, with a scheduler that does not look ahead to eclipses,
+# and with many more faults. To keep each run to a few seconds we change one thing in all three: the time step
 # is 300 s instead of 120 s (`time.step_s`); the day, the fleet and the demand are unchanged.
 # We also switch on the per-step spacecraft table (`outputs.sat_state`).
 
