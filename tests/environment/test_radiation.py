@@ -92,12 +92,29 @@ def test_saa_grows_with_altitude():
     assert 0.03 < frac[1] < 0.2
 
 
-def test_grid_interpolation_and_plane_agree():
+def test_grid_interpolation_is_trilinear_and_wraps_in_longitude():
     rng = np.random.default_rng(0)
     lat, lon = rng.uniform(-1.4, 1.4, 500), rng.uniform(-np.pi, np.pi, 500)
-    a = T.ln_maps_at(lat, lon, np.full(500, 555e3))
-    b = T.ln_maps_at_altitude(lat, lon, 555e3)
-    np.testing.assert_allclose(a, b, atol=1e-3)
+    alt = rng.uniform(250e3, 2100e3, 500)
+    got = T.ln_maps_at(lat, lon, alt)
+    # trilinear by hand from the node values
+    g = T.load_grid()
+    maps = g.ln_maps.reshape(*g.shape, 4)
+    fi = (np.degrees(lat) - g.lat0) / g.dlat
+    fj = (np.degrees(lon) - g.lon0) / g.dlon
+    fk = (alt - g.alt0) / g.dalt
+    i, j, k = fi.astype(int), fj.astype(int), fk.astype(int)
+    want = 0.0
+    for di in (0, 1):
+        for dj in (0, 1):
+            for dk in (0, 1):
+                wgt = (
+                    np.where(di, fi - i, 1 - fi + i)
+                    * np.where(dj, fj - j, 1 - fj + j)
+                    * np.where(dk, fk - k, 1 - fk + k)
+                )
+                want = want + wgt[:, None] * maps[i + di, j + dj, k + dk]
+    np.testing.assert_allclose(got.T, want, atol=1e-3)
     # longitude wraps: -180 and +180 deg are the same place
     w1 = R.radiation_weights(np.radians([-20.0]), np.radians([-180.0]), np.array([800e3]))
     w2 = R.radiation_weights(np.radians([-20.0]), np.radians([180.0]), np.array([800e3]))

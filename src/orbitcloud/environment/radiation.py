@@ -136,8 +136,36 @@ def radiation_weights(
     """
     del r_itrf_m
     ln = trapped.ln_maps_at(lat_rad, lon_rad, alt_m)
-    w = np.exp(ln[..., :3].astype(np.float64))
-    return w[..., 0], w[..., 1], w[..., 2]
+    w = np.exp(ln[:3]).astype(np.float64)
+    return w[0], w[1], w[2]
+
+
+def radiation_weights_and_saa(
+    lat_rad: np.ndarray,
+    lon_rad: np.ndarray,
+    alt_m: np.ndarray,
+    threshold: float = SAA_FLUX_THRESHOLD_CM2_S,
+) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], np.ndarray]:
+    """:func:`radiation_weights` and :func:`in_saa` at the actual altitude, from one
+    interpolation of the maps (the engine's call).
+
+    Parameters
+    ----------
+    lat_rad, lon_rad : (n_t, n_sat) geodetic latitude and longitude [rad]
+    alt_m : (n_t, n_sat) height [m]
+    threshold : SAA flux threshold, proton flux above 10 MeV [cm^-2 s^-1]
+
+    Returns
+    -------
+    ((w_proton, w_electron_inner, w_electron_outer) [rad/s], in_saa bool), each (n_t, n_sat)
+
+    References
+    ----------
+    :func:`radiation_weights`, :func:`in_saa`.
+    """
+    ln = trapped.ln_maps_at(lat_rad, lon_rad, alt_m)
+    w = np.exp(ln[:3]).astype(np.float64)
+    return (w[0], w[1], w[2]), ln[3] > np.float32(np.log(threshold))
 
 
 def proton_flux_above_10mev_cm2_s(
@@ -155,7 +183,7 @@ def proton_flux_above_10mev_cm2_s(
     Sawyer & Vette (1976), AP-8, via IRBEM/aep8 on the grid of
     :mod:`orbitcloud.environment.trapped`.
     """
-    return np.exp(trapped.ln_maps_at(lat_rad, lon_rad, alt_m)[..., 3].astype(np.float64))
+    return np.exp(trapped.ln_maps_at(lat_rad, lon_rad, alt_m)[3]).astype(np.float64)
 
 
 def dose_rate_from_weights(
@@ -292,11 +320,7 @@ def in_saa(
     ----------
     :func:`proton_flux_above_10mev_cm2_s`.
     """
-    if np.ndim(alt_m) == 0:  # one altitude: a cached plane, bilinear (the engine's call)
-        ln = trapped.ln_maps_at_altitude(lat_rad, lon_rad, float(alt_m))[..., 3]
-    else:
-        ln = trapped.ln_maps_at(lat_rad, lon_rad, alt_m)[..., 3]
-    return ln > np.float32(np.log(threshold))
+    return trapped.ln_maps_at(lat_rad, lon_rad, alt_m)[3] > np.float32(np.log(threshold))
 
 
 def solar_cell_remaining_factor(

@@ -259,8 +259,8 @@ def radiation_environment(
     valid: np.ndarray,
 ) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], np.ndarray]:
     """Trapped-particle weights (proton, electron, horn), each (n_t, n_sat), 0 where not
-    ``valid``, and the SAA flag (n_t, n_sat) bool, from
-    :func:`radiation.radiation_weights` and :func:`radiation.in_saa` (sources there).
+    ``valid``, and the SAA flag (n_t, n_sat) bool at each satellite's altitude, from
+    :func:`radiation.radiation_weights_and_saa` (sources there); ``r_itrf_m`` is unused.
 
     Elementwise, so computed in blocks of rows (the same numbers as in one piece)."""
     n_t, n = valid.shape
@@ -276,8 +276,8 @@ def radiation_environment(
             return x if allv else np.where(ok, x, fill)
 
         lat, lon = m(lat_rad[sl], 0.0), m(lon_rad[sl], 0.0)
-        weights = radiation.radiation_weights(lat, lon, m(alt_m[sl], 550e3), r_itrf_m[sl])
+        weights, saa = radiation.radiation_weights_and_saa(lat, lon, m(alt_m[sl], 550e3))
         for out, w in zip(w_all, weights, strict=True):
             out[sl] = m(w, 0.0)
-        saa_all[sl] = radiation.in_saa(lat, lon) & ok
+        saa_all[sl] = saa & ok
     return w_all, saa_all

@@ -94,18 +94,34 @@ def _stencil(
     """Flat index of the lower corner and the three fractional offsets of each position."""
     n_lat, n_lon, n_alt = g.shape
     fi = np.clip((np.degrees(lat_rad) - g.lat0) * (1.0 / g.dlat), 0.0, n_lat - 1.000001)
-    lon_deg = np.degrees(lon_rad)
-    lon_deg = np.where(lon_deg >= 180.0, lon_deg - 360.0, lon_deg)
-    lon_deg = np.where(lon_deg < -180.0, lon_deg + 360.0, lon_deg)
-    fj = np.clip((lon_deg - g.lon0) * (1.0 / g.dlon), 0.0, n_lon - 1.000001)
+    fj = ((np.degrees(lon_rad) - g.lon0) % 360.0) * (1.0 / g.dlon)  # the grid spans 360 deg
     fk = np.clip((np.asarray(alt_m) - g.alt0) * (1.0 / g.dalt), 0.0, n_alt - 1.000001)
-    i, j, k = fi.astype(np.intp), fj.astype(np.intp), fk.astype(np.intp)
+    with np.errstate(invalid="ignore"):  # NaN positions: any index, NaN weights
+        i, j, k = fi.astype(np.intp), fj.astype(np.intp), fk.astype(np.intp)
     flat = (i * n_lon + j) * n_alt + k
     return flat, fi - i, fj - j, fk - k
 
 
+@lru_cache(maxsize=1)
+def _cells() -> np.ndarray:
+    """(n_nodes', 32) float32: row ``flat`` holds the 4 maps x 8 corners of the cell whose lower
+    corner is ``flat`` (corners in lat, lon, alt order). 26 MB, built once per process, so a
+    position costs one contiguous 128-byte gather."""
+    g = load_grid()
+    m = g.ln_maps
+    n_lon, n_alt = g.shape[1], g.shape[2]
+    row = m.strides[0]
+    n = m.shape[0] - (n_lon * n_alt + n_alt + 1)
+    view = np.lib.stride_tricks.as_strided(
+        m, shape=(n, 4, 2, 2, 2), strides=(row, m.strides[1], n_lon * n_alt * row, n_alt * row, row),
+        writeable=False,
+    )  # fmt: skip
+    return np.ascontiguousarray(view).reshape(n, 32)
+
+
 def ln_maps_at(lat_rad: np.ndarray, lon_rad: np.ndarray, alt_m: np.ndarray | float) -> np.ndarray:
-    """The four ln maps at each position, trilinear, shape (..., 4) [ln rad/s, ln cm^-2 s^-1].
+    """The four ln maps at each position, trilinear, shape (4, ...): ln w_p, ln w_e, ln w_h
+    [ln rad/s] and ln F(>10 MeV) [ln cm^-2 s^-1], float32.
 
     Parameters
     ----------
@@ -118,45 +134,20 @@ def ln_maps_at(lat_rad: np.ndarray, lon_rad: np.ndarray, alt_m: np.ndarray | flo
     """
     g = load_grid()
     lat, lon, alt = np.broadcast_arrays(lat_rad, lon_rad, alt_m)
-    flat, a, b, c = _stencil(g, lat, lon, alt)
-    n_lon, n_alt = g.shape[1], g.shape[2]
-    m = g.ln_maps
-    a, b, c = (x[..., None].astype(np.float32) for x in (a, b, c))
-    out = None
-    for di, wa in ((0, 1.0 - a), (n_lon * n_alt, a)):
-        inner = None
-        for dj, wb in ((0, 1.0 - b), (n_alt, b)):
-            base = flat + (di + dj)
-            v = m[base] * (1.0 - c) + m[base + 1] * c
-            inner = v * wb if inner is None else inner + v * wb
-        assert inner is not None
-        out = inner * wa if out is None else out + inner * wa
-    assert out is not None
-    return out
-
-
-@lru_cache(maxsize=8)
-def _plane(alt_m: float) -> np.ndarray:
-    """(n_lat, n_lon, 4) ln maps at one altitude (linear between the two nearest planes)."""
-    g = load_grid()
-    m = g.ln_maps.reshape(*g.shape, 4)
-    fk = min(max((alt_m - g.alt0) / g.dalt, 0.0), g.shape[2] - 1.000001)
-    k = int(fk)
-    return m[:, :, k] * np.float32(1.0 - (fk - k)) + m[:, :, k + 1] * np.float32(fk - k)
-
-
-def ln_maps_at_altitude(lat_rad: np.ndarray, lon_rad: np.ndarray, alt_m: float) -> np.ndarray:
-    """:func:`ln_maps_at` at one altitude for every position (bilinear on a cached plane; the
-    same numbers as :func:`ln_maps_at` up to float32 rounding), shape (..., 4)."""
-    g = load_grid()
-    plane = _plane(float(alt_m)).reshape(-1, 4)
-    flat, a, b, _ = _stencil(g, lat_rad, lon_rad, np.zeros(np.shape(lat_rad)))
-    n_lon, n_alt = g.shape[1], g.shape[2]
-    flat = flat // n_alt
-    a, b = a[..., None].astype(np.float32), b[..., None].astype(np.float32)
-    lo = plane[flat] * (1.0 - b) + plane[flat + 1] * b
-    hi = plane[flat + n_lon] * (1.0 - b) + plane[flat + n_lon + 1] * b
-    return lo * (1.0 - a) + hi * a
+    shape = lat.shape
+    flat, a, b, c = _stencil(g, lat.ravel(), lon.ravel(), alt.ravel())
+    one = np.float32(1.0)
+    a, b, c = a.astype(np.float32), b.astype(np.float32), c.astype(np.float32)
+    a0, b0, c0 = one - a, one - b, one - c
+    w = np.empty((flat.size, 8), np.float32)  # trilinear weights in (lat, lon, alt) corner order
+    for q, (wa, wb) in enumerate(((a0, b0), (a0, b), (a, b0), (a, b))):
+        ab = wa * wb
+        np.multiply(ab, c0, out=w[:, 2 * q])
+        np.multiply(ab, c, out=w[:, 2 * q + 1])
+    # one 128-byte gather per position and an 8-term dot product per map: 1.4 ms for 65,536
+    # positions against 6.4 ms for eight gathers and pairwise lerps (min of 60, this machine)
+    x = np.take(_cells(), flat, axis=0, mode="clip").reshape(-1, 4, 8)  # NaN positions: NaN
+    return np.einsum("nck,nk->cn", x, w).reshape(4, *shape)
 
 
 def depth_curves(shield_mm: np.ndarray | float) -> np.ndarray:
