@@ -114,6 +114,8 @@ def main() -> None:
         old = np.load(OUT)
         for k in ("ln_w_p", "ln_w_e", "ln_w_h", "ln_f10_p"):
             print(k, "max |diff|:", np.abs(old[k].astype(int) - out[k]).max() * LN_STEP)
+        for k in ("ln_c_p", "ln_c_e", "ln_c_h"):
+            print(k, "max |diff|:", np.abs(old[k] - out[k]).max())
         return
     np.savez_compressed(OUT, **out)
     print(f"wrote {OUT} ({OUT.stat().st_size / 1e6:.2f} MB)", file=sys.stderr)

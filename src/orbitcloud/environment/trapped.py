@@ -125,7 +125,7 @@ def ln_maps_at(lat_rad: np.ndarray, lon_rad: np.ndarray, alt_m: np.ndarray | flo
 
     Parameters
     ----------
-    lat_rad, lon_rad : geodetic latitude and longitude [rad], any shape (NaN-free)
+    lat_rad, lon_rad : geodetic latitude and longitude [rad], any shape (NaN gives NaN)
     alt_m : height above the WGS-84 ellipsoid [m], broadcastable to them
 
     References
