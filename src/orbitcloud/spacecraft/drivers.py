@@ -102,7 +102,7 @@ def environment_rows(
 
     References
     ----------
-    Dose: :func:`orbitcloud.environment.radiation.dose_rate_from_weights` (SPENVIS-calibrated);
+    Dose: :func:`orbitcloud.environment.radiation.dose_rate_from_weights` (AP-8/AE-8 maps);
     array temperature and efficiency: :func:`orbitcloud.spacecraft.power.array_temperature_k`
     and :func:`~orbitcloud.spacecraft.power.cell_efficiency` solved together by fixed-point
     iteration (two passes: the efficiency moves the temperature by < 0.1 K after the first);
@@ -236,7 +236,7 @@ def orbit_average_dose_rates(
 
     References
     ----------
-    :mod:`orbitcloud.environment.radiation` (SPENVIS AP-8 MIN / AE-8 MAX, SHIELDOSE-2).
+    :mod:`orbitcloud.environment.radiation` (AP-8 MIN / AE-8 MAX, SHIELDOSE-2-style depth).
     """
     n = len(altitude_m)
     if n == 0:
