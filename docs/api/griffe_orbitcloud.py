@@ -10,6 +10,8 @@ would be shown as a type and the parameter would look undescribed. And Sphinx ro
   likewise a Returns line that is a description, not a type (the type then comes from the
   signature's return annotation);
 * turns ``:func:`x` ``, ``:class:`~a.b.X` `` etc. into code spans (`` `x` ``, `` `X` ``);
+* names the docs' Validation and Contributing pages where a docstring cites the development
+  notes kept beside the repository (``shared/VALIDATION.md``, ``shared/PITFALLS.md``);
 * starts a Notes section where prose follows the parameters (a line that is a sentence, not a
   parameter name);
 * escapes the second of two adjacent bracket groups (``[-pi, pi] [rad]``), which Markdown would
@@ -49,8 +51,22 @@ def _role(m: re.Match[str]) -> str:
     return f"`{target.rsplit('.', 1)[-1] if m.group(1) else target}`"
 
 
+_DEV_NOTES = [  # the development notes beside the repository, which a user does not have
+    (re.compile(r"(?:\.\./)?shared/VALIDATION\.md,? ([A-H])\b"), r"Validation \1"),
+    (
+        re.compile(r"(?:\.\./)?shared/VALIDATION\.md conventions"),
+        "the Validation page's conventions",
+    ),
+    (re.compile(r"(?:\.\./)?shared/VALIDATION\.md"), "the Validation page"),
+    (re.compile(r"(?:\.\./)?shared/PITFALLS\.md"), "the measured pitfalls (Contributing)"),
+    (re.compile(r"\bVALIDATION ([A-H])\b"), r"Validation \1"),
+]
+
+
 def rewrite(text: str) -> str:
     """The docstring text with parameter descriptions moved and Sphinx roles as code spans."""
+    for pattern, replacement in _DEV_NOTES:
+        text = pattern.sub(replacement, text)
     # `[-pi, pi] [rad]` would be a Markdown reference link to "rad": escape the second bracket
     text = re.sub(r"\]([ \t]*)\[", r"]\1\\[", _ROLE.sub(_role, text))
     lines = text.splitlines()

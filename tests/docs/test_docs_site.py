@@ -142,6 +142,16 @@ _UNREACHABLE = [
 ]
 
 
+def test_api_pages_send_users_only_where_they_can_go(site: Path) -> None:
+    """The docstrings shown in the API reference cite the docs, not the development notes."""
+    found = []
+    for page in sorted((site / "api").glob("*.html")):
+        text = re.sub(r"<[^>]+>", " ", page.read_text(encoding="utf-8"))
+        for pattern, why in _UNREACHABLE:
+            found += [f"api/{page.name}: {m.group(0)!r}: {why}" for m in pattern.finditer(text)]
+    assert not found, "\n".join(found[:30])
+
+
 def test_docs_send_users_only_where_they_can_go() -> None:
     pages = [REPO / "README.md", *sorted((REPO / "docs").rglob("*.md"))]
     found = []
@@ -184,6 +194,9 @@ def test_api_docstrings_read_as_written() -> None:
         "t1, t2\n    accelerator and radiator temperatures [K]\n"
         "scenario : str, Path, dict or Scenario\n    what to run\n    a : b\n\n"
         "Returns\n-------\nheat :\n    the allowed heat [W]"
+    )
+    assert rewrite("(1e15, shared/VALIDATION.md C); see ../shared/PITFALLS.md") == (
+        "(1e15, Validation C); see the measured pitfalls (Contributing)"
     )
     prose_after = (
         "Parameters\n----------\nx, y\n    z\n\nEach one keeps a cache.\nSource: A (2022)."
