@@ -945,7 +945,8 @@ def test_point_path_that_is_a_file_on_the_command_line(done_sweep, tmp_path) -> 
     r = CliRunner().invoke(app, ["sweep", str(f), "--out", str(out)])
     assert r.exit_code == 2, r.output
     assert r.stderr.startswith("error: ")
-    assert f"{POINTS_DIR}/{point.name} (point 0): it is a regular file" in r.stderr
+    index = next(p.index for p in _tiny_plan().points if p.hash == point.name)
+    assert f"{POINTS_DIR}/{point.name} (point {index}): it is a regular file" in r.stderr
     clean_message(r.output)
     assert tree(tmp_path) == before
     assert point.read_text() == "not a folder"
