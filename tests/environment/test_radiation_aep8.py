@@ -98,14 +98,15 @@ def _track(inc_deg: float) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _dose(j: np.ndarray, e: np.ndarray, fine: np.ndarray, k: np.ndarray) -> np.ndarray:
-    """Orbit-mean dose rate: the differential spectra j (n, n_e) on e, interpolated log-log
-    onto the fine grid, times the kernels k (n_fine, n_depth), trapezoid in energy."""
-    lj = np.log(np.maximum(j, 1e-30))
-    x = np.interp(np.log(fine), np.log(e), np.arange(len(e)))
-    i0 = np.minimum(x.astype(int), len(e) - 2)
-    f = x - i0
-    jf = np.exp(lj[:, i0] * (1 - f) + lj[:, i0 + 1] * f) * (j[:, i0] > 0) * (j[:, i0 + 1] > 0)
-    y = jf.mean(0)[:, None] * k  # the orbit mean first: the dose is linear in the flux
+    """Orbit-mean dose rate: the orbit-mean differential spectrum (the dose is linear in the
+    flux) interpolated log-log from e onto the fine grid, times the kernels k (n_fine, n_depth),
+    trapezoid in energy."""
+    jm = j.mean(0)
+    pos = jm > 0
+    jf = np.exp(
+        np.interp(np.log(fine), np.log(e[pos]), np.log(jm[pos]), left=-np.inf, right=-np.inf)
+    )
+    y = jf[:, None] * k
     return (0.5 * (y[1:] + y[:-1]) * np.diff(fine)[:, None]).sum(0)
 
 
