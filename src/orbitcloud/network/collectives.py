@@ -1,0 +1,426 @@
+"""Collective communication over the ISL graph: all-reduce cost models and their mapping on links.
+
+Closed forms (the alpha-beta model: a message of S bytes between two ranks costs
+alpha + S / B; the reduction arithmetic is not counted, gamma = 0):
+
+- ring all-reduce (reduce-scatter then all-gather around a ring of n ranks):
+  2 (n - 1) alpha + 2 (n - 1) / n x S / B;
+- binomial-tree all-reduce (a binomial-tree reduce then a binomial-tree broadcast of the whole
+  vector): 2 ceil(log2 n) (alpha + S / B);
+- recursive halving-doubling (Rabenseifner: reduce-scatter by recursive halving, all-gather by
+  recursive doubling), n a power of two: 2 log2 n alpha + 2 (n - 1) / n x S / B; for other n
+  the ranks above the largest power of two p' first hand their vector to a partner and get the
+  result back at the end: + 2 (alpha + S / B);
+- 2-D torus (reduce-scatter along rows of nx, all-reduce along columns of ny on S / nx,
+  all-gather along rows): 2 (nx - 1) alpha + 2 (nx - 1) / nx x S / Bx
+  + 2 (ny - 1) alpha + 2 (ny - 1) / ny x S / (nx By);
+- hierarchical (within a satellite of a accelerators, then between satellites): the
+  satellite's a shards travel as a parallel rings that share its links, so the inter-satellite
+  term is the ring's with the whole vector S (see :func:`hierarchical_allreduce_s`).
+
+On the real graph (:func:`map_schedule`), a collective is a list of phases; in each phase some
+member pairs exchange a number of bytes, every transfer routed over the shortest path (hops) of
+the ISL graph. Transfers of one phase that cross the same link in the same direction share it:
+each gets capacity / (transfers over that link and direction); a transfer runs at its path's
+bottleneck, and the phase lasts as long as its slowest transfer (its alpha: the hops x a
+per-hop latency plus the path's light time). On a graph where every ring edge is a link of
+capacity B this gives the closed forms exactly (tests/network/test_collectives.py, 1e-9).
+
+References
+----------
+R. Thakur, R. Rabenseifner, W. Gropp, "Optimization of collective communication operations in
+MPICH", Int. J. High Perform. Comput. Appl. 19(1) 49-66 (2005), sec. 4.4-4.5 (all-reduce:
+recursive doubling, Rabenseifner's reduce-scatter + all-gather, binomial tree) and sec. 3
+(the cost model). P. Patarasuk, X. Yuan, "Bandwidth optimal all-reduce algorithms for clusters
+of workstations", J. Parallel Distrib. Comput. 69(2) 117-124 (2009) (ring all-reduce is
+bandwidth-optimal: 2 (n - 1) / n x S / B). 2-D torus all-reduce: C. Ying et al., "Image
+classification at supercomputer scale", arXiv:1811.06992 (2018), sec. 3.3 (TPU v3 pods).
+NCCL's bus bandwidth (busbw = algbw x 2 (n - 1) / n for all-reduce): NVIDIA nccl-tests,
+doc/PERFORMANCE.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.sparse import csr_array
+from scipy.sparse.csgraph import shortest_path
+
+C_M_S = 299_792_458.0
+"""Speed of light in vacuum [m/s]."""
+
+ALGORITHMS = ("ring", "torus", "halving-doubling", "tree")
+"""All-reduce algorithms :func:`allreduce_schedule` maps on the graph."""
+
+
+# --- closed forms -------------------------------------------------------------------------
+
+
+def ring_allreduce_s(size_b: float, n: int, bandwidth_bps: float, alpha_s: float) -> float:
+    """Ring all-reduce time 2 (n - 1) alpha + 2 (n - 1) / n x S / B [s].
+
+    Parameters
+    ----------
+    size_b : vector size S [byte]
+    n : ranks [1]
+    bandwidth_bps : bandwidth of each ring edge, one direction, B [bit/s]
+    alpha_s : latency per message [s]
+
+    References
+    ----------
+    Patarasuk & Yuan, J. Parallel Distrib. Comput. 69(2) 117 (2009); Thakur et al., IJHPCA
+    19(1) 49 (2005), sec. 4.5.
+    """
+    if n <= 1:
+        return 0.0
+    return 2.0 * (n - 1) * alpha_s + 2.0 * (n - 1) / n * size_b * 8.0 / bandwidth_bps
+
+
+def tree_allreduce_s(size_b: float, n: int, bandwidth_bps: float, alpha_s: float) -> float:
+    """Binomial-tree reduce then broadcast: 2 ceil(log2 n) (alpha + S / B) [s].
+
+    References
+    ----------
+    Thakur, Rabenseifner & Gropp, IJHPCA 19(1) 49 (2005), sec. 4.3 (binomial reduce:
+    ceil(lg p)(alpha + n beta + n gamma)) and 4.1 (binomial broadcast: ceil(lg p)(alpha + n
+    beta)), with gamma = 0.
+    """
+    if n <= 1:
+        return 0.0
+    return 2.0 * int(np.ceil(np.log2(n))) * (alpha_s + size_b * 8.0 / bandwidth_bps)
+
+
+def halving_doubling_allreduce_s(
+    size_b: float, n: int, bandwidth_bps: float, alpha_s: float
+) -> float:
+    """Rabenseifner's all-reduce: 2 lg p' alpha + 2 (p' - 1) / p' x S / B [s], p' = 2^floor(lg n).
+
+    When n is not a power of two, the n - p' extra ranks send their vector to a partner first
+    and receive the result last: + 2 (alpha + S / B).
+
+    References
+    ----------
+    Thakur, Rabenseifner & Gropp, IJHPCA 19(1) 49 (2005), sec. 4.5 (eq. for p a power of two,
+    and the handling of p not a power of two), gamma = 0.
+    """
+    if n <= 1:
+        return 0.0
+    k = int(np.floor(np.log2(n)))
+    p2 = 2**k
+    t = 2.0 * k * alpha_s + 2.0 * (p2 - 1) / p2 * size_b * 8.0 / bandwidth_bps
+    if p2 < n:
+        t += 2.0 * (alpha_s + size_b * 8.0 / bandwidth_bps)
+    return t
+
+
+def torus_allreduce_s(
+    size_b: float, nx: int, ny: int, bx_bps: float, by_bps: float, alpha_s: float
+) -> float:
+    """2-D torus all-reduce: rows reduce-scatter, columns all-reduce S / nx, rows all-gather [s].
+
+    2 (nx - 1) (alpha + S / (nx Bx)) + 2 (ny - 1) (alpha + S / (nx ny By)).
+
+    References
+    ----------
+    Ying et al., arXiv:1811.06992 (2018), sec. 3.3 (2-D gradient summation on the TPU torus).
+    """
+    t = 0.0
+    if nx > 1:
+        t += 2.0 * (nx - 1) * (alpha_s + size_b * 8.0 / (nx * bx_bps))
+    if ny > 1:
+        t += 2.0 * (ny - 1) * (alpha_s + size_b * 8.0 / (nx * ny * by_bps))
+    return t
+
+
+def hierarchical_allreduce_s(
+    size_b: float,
+    per_node: int,
+    intra_bps: float,
+    inter_s: float,
+    intra_alpha_s: float = 0.0,
+) -> float:
+    """Within-satellite reduce-scatter and all-gather around an inter-satellite phase [s].
+
+    The a = ``per_node`` accelerators of a satellite reduce-scatter (a ring on their own
+    interconnect), the a shards of S / a bytes then cross the ISLs as a parallel rings sharing
+    the satellite's links (``inter_s``: the inter-satellite all-reduce of the whole S), and an
+    all-gather returns the result: 2 (a - 1) (alpha_intra + S / (a B_intra)) + inter_s.
+
+    References
+    ----------
+    As NCCL's hierarchical (intra-node then inter-node) rings; J. Sergeev & M. Del Balso,
+    "Horovod", arXiv:1802.05799 (2018), and Thakur et al. (2005) for the ring terms.
+    """
+    a = max(int(per_node), 1)
+    if a == 1:
+        return inter_s
+    return 2.0 * (a - 1) * (intra_alpha_s + size_b * 8.0 / (a * intra_bps)) + inter_s
+
+
+# --- schedules: which member pairs talk in each phase -------------------------------------
+
+
+@dataclass(frozen=True)
+class Phase:
+    """One phase of a collective: transfers that run at the same time.
+
+    Attributes
+    ----------
+    src, dst : (k,) member positions (0..n-1) of each transfer's ends
+    size_b : (k,) bytes each transfer carries [byte]
+    repeat : how many identical phases follow each other [1]
+    """
+
+    src: np.ndarray
+    dst: np.ndarray
+    size_b: np.ndarray
+    repeat: int = 1
+
+
+def _ring_phase(groups: list[np.ndarray], size_b: float, repeat: int) -> Phase:
+    src = np.concatenate([g for g in groups if len(g) > 1] or [np.zeros(0, np.int64)])
+    dst = np.concatenate([np.roll(g, -1) for g in groups if len(g) > 1] or [np.zeros(0, np.int64)])
+    return Phase(src, dst, np.full(len(src), size_b), repeat)
+
+
+def torus_shape(n: int) -> tuple[int, int]:
+    """(nx, ny): the most square nx x ny = n factorisation with nx >= ny."""
+    ny = int(np.floor(np.sqrt(n)))
+    while n % ny:
+        ny -= 1
+    return n // ny, ny
+
+
+def allreduce_schedule(algorithm: str, n: int, size_b: float) -> list[Phase]:
+    """The phases of an all-reduce of ``size_b`` bytes among members 0..n-1 (in ring order).
+
+    ``ring``: 2 (n - 1) phases, each member sending S / n to the next. ``torus``: members in
+    rows of nx (consecutive in ring order, :func:`torus_shape`): 2 (nx - 1) row phases of
+    S / nx and 2 (ny - 1) column phases of S / (nx ny). ``halving-doubling``: Rabenseifner
+    (partners at distance 2^k, halving then doubling). ``tree``: binomial reduce then
+    broadcast of the whole vector.
+    """
+    if n <= 1:
+        return []
+    idx = np.arange(n)
+    if algorithm == "ring":
+        return [_ring_phase([idx], size_b / n, 2 * (n - 1))]
+    if algorithm == "torus":
+        nx, ny = torus_shape(n)
+        grid = idx.reshape(ny, nx)
+        out = []
+        if nx > 1:
+            out.append(_ring_phase(list(grid), size_b / nx, 2 * (nx - 1)))
+        if ny > 1:
+            out.append(_ring_phase(list(grid.T), size_b / (nx * ny), 2 * (ny - 1)))
+        return out
+    k = int(np.floor(np.log2(n)))
+    p2 = 2**k
+    extra = idx[p2:]
+    if algorithm == "halving-doubling":
+        phases: list[Phase] = []
+        if len(extra):
+            phases.append(Phase(extra, extra - p2, np.full(len(extra), size_b)))
+        core = idx[:p2]
+        halving = []
+        for j in range(k):  # partners at distance 2^(k-1-j), half the remaining vector each
+            d = 2 ** (k - 1 - j)
+            halving.append(Phase(core, core ^ d, np.full(p2, size_b / 2 ** (j + 1))))
+        phases += halving + halving[::-1]  # recursive doubling mirrors the halving
+        if len(extra):
+            phases.append(Phase(extra - p2, extra, np.full(len(extra), size_b)))
+        return phases
+    if algorithm == "tree":
+        reduce_ = []
+        for j in range(int(np.ceil(np.log2(n)))):  # binomial tree rooted at 0
+            d = 2**j
+            s = idx[(idx % (2 * d) == d)]
+            reduce_.append(Phase(s, s - d, np.full(len(s), size_b)))
+        bcast = [Phase(p.dst, p.src, p.size_b) for p in reduce_[::-1]]
+        return reduce_ + bcast
+    raise ValueError(f"unknown all-reduce algorithm {algorithm!r}; allowed: {ALGORITHMS}")
+
+
+# --- mapping on the graph -----------------------------------------------------------------
+
+
+def ring_order(nodes: np.ndarray, hops: np.ndarray) -> np.ndarray:
+    """A Hamiltonian-ish ring over ``nodes``: greedy nearest (fewest hops) unvisited next.
+
+    Parameters
+    ----------
+    nodes : (n,) graph nodes of the members
+    hops : (n, n) hop counts between them (inf where not connected)
+
+    Returns
+    -------
+    (n,) positions into ``nodes`` in ring order, starting at the first.
+    """
+    n = len(nodes)
+    order = np.zeros(n, np.int64)
+    seen = np.zeros(n, bool)
+    seen[0] = True
+    cur = 0
+    for i in range(1, n):  # n is a job's satellites (tens to hundreds); cached per topology
+        d = np.where(seen, np.inf, hops[cur])
+        cur = int(np.argmin(d))  # ties: the lowest position (deterministic)
+        order[i] = cur
+        seen[cur] = True
+    return order
+
+
+@dataclass(frozen=True)
+class Routes:
+    """Each transfer of each phase as directed link ids (2 x link + direction)."""
+
+    links: list[np.ndarray]
+    """per phase: concatenated directed link ids of all its transfers"""
+    owner: list[np.ndarray]
+    """per phase: the transfer each entry of ``links`` belongs to"""
+    hops: list[np.ndarray]
+    """per phase: (k,) hops of each transfer"""
+
+
+@dataclass(frozen=True)
+class CollectiveTime:
+    """An all-reduce mapped on the links of one step."""
+
+    time_s: float
+    """duration of the all-reduce [s] (inf when members are not connected)"""
+    bandwidth_bps: float
+    """bus bandwidth 2 (n - 1) / n x S / (time - latency), NCCL's busbw [bit/s]"""
+    latency_s: float
+    """the latency part: sum over phases of the slowest transfer's alpha [s]"""
+    max_share: int
+    """most transfers of one phase sharing one link direction [1]"""
+
+
+def _graph(n_nodes: int, isl_a: np.ndarray, isl_b: np.ndarray) -> csr_array:
+    w = np.ones(2 * len(isl_a))
+    return csr_array(
+        (w, (np.concatenate([isl_a, isl_b]), np.concatenate([isl_b, isl_a]))),
+        shape=(n_nodes, n_nodes),
+    )
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """A collective's phases and routes on one link set (reused while the links stay up)."""
+
+    phases: list[Phase]
+    routes: Routes
+    connected: bool
+    n: int
+    """members taking part"""
+
+
+def map_schedule(
+    algorithm: str,
+    members: np.ndarray,
+    size_b: float,
+    n_nodes: int,
+    isl_a: np.ndarray,
+    isl_b: np.ndarray,
+) -> Mapping:
+    """Order the members in a ring, build the algorithm's phases, route them on the links.
+
+    Parameters
+    ----------
+    algorithm : one of :data:`ALGORITHMS`
+    members : (n,) graph nodes taking part (e.g. satellites)
+    size_b : vector size per member [byte]
+    n_nodes : nodes of the graph
+    isl_a, isl_b : (q,) undirected links
+    """
+    g = _graph(n_nodes, isl_a, isl_b)
+    dist, pred = shortest_path(g, unweighted=True, indices=members, return_predecessors=True)
+    hop = dist[:, members]
+    if not np.isfinite(hop).all():
+        return Mapping([], Routes([], [], []), False, len(members))
+    order = ring_order(members, hop)
+    ordered = members[order]
+    phases = allreduce_schedule(algorithm, len(members), size_b)
+    # predecessors indexed by member position in ring order and by graph node
+    pred_o = pred[order]
+    link_of: dict[tuple[int, int], int] = {}
+    for i, (a, b) in enumerate(zip(isl_a.tolist(), isl_b.tolist(), strict=True)):
+        link_of.setdefault((a, b), 2 * i)
+        link_of.setdefault((b, a), 2 * i + 1)
+    routed = [Phase(ph.src, ordered[ph.dst], ph.size_b, ph.repeat) for ph in phases]
+    routes = _route_nodes(routed, ordered, pred_o, link_of)
+    return Mapping(phases, routes, True, len(members))
+
+
+def _route_nodes(
+    phases: list[Phase], ordered: np.ndarray, pred_o: np.ndarray, link_of: dict
+) -> Routes:
+    """Routes where ``src`` is a ring position (row of ``pred_o``) and ``dst`` a graph node."""
+    links, owner, hops = [], [], []
+    for ph in phases:
+        ls: list[int] = []
+        ow: list[int] = []
+        hp = np.zeros(len(ph.src), np.int64)
+        for i, (s, d) in enumerate(zip(ph.src.tolist(), ph.dst.tolist(), strict=True)):
+            root = int(ordered[s])
+            v = int(d)
+            while v != root:
+                u = int(pred_o[s, v])
+                ls.append(link_of[(u, v)])
+                ow.append(i)
+                hp[i] += 1
+                v = u
+        links.append(np.asarray(ls, np.int64))
+        owner.append(np.asarray(ow, np.int64))
+        hops.append(hp)
+    return Routes(links, owner, hops)
+
+
+def collective_time(
+    mapping: Mapping,
+    capacity_bps: np.ndarray,
+    range_m: np.ndarray,
+    hop_latency_s: float,
+    size_b: float,
+) -> CollectiveTime:
+    """Time of a mapped collective on this step's link capacities.
+
+    Each phase lasts max over its transfers of (hops x ``hop_latency_s`` + light time of the
+    path + bytes / bottleneck), bottleneck = min over the path's link directions of capacity /
+    (the phase's transfers over that direction).
+
+    Parameters
+    ----------
+    mapping : :func:`map_schedule` on this step's links
+    capacity_bps : (q,) capacity per link and direction [bit/s]
+    range_m : (q,) link range [m]
+    hop_latency_s : per-hop latency (terminal, switching, software) [s]
+    size_b : the all-reduced vector [byte] (for the bus bandwidth)
+    """
+    if not mapping.connected:
+        return CollectiveTime(np.inf, 0.0, np.inf, 0)
+    if not mapping.phases:
+        return CollectiveTime(0.0, np.inf, 0.0, 0)
+    cap2 = np.repeat(np.asarray(capacity_bps, float), 2)
+    light2 = np.repeat(np.asarray(range_m, float), 2) / C_M_S
+    total = lat_total = 0.0
+    share = 0
+    for ph, ls, ow, hp in zip(mapping.phases, mapping.routes.links, mapping.routes.owner,
+                              mapping.routes.hops, strict=True):  # fmt: skip
+        k = len(ph.src)
+        load = np.bincount(ls, minlength=len(cap2))
+        share = max(share, int(load.max(initial=0)))
+        per = cap2[ls] / load[ls]
+        bott = np.full(k, np.inf)
+        np.minimum.at(bott, ow, per)
+        light = np.bincount(ow, weights=light2[ls], minlength=k)
+        alpha = hp * hop_latency_s + light
+        with np.errstate(divide="ignore"):
+            t = np.where(hp > 0, alpha + ph.size_b * 8.0 / bott, 0.0)
+        j = int(np.argmax(t))
+        total += ph.repeat * float(t[j])
+        lat_total += ph.repeat * float(alpha[j])
+    n = mapping.n
+    bw_t = total - lat_total
+    bus = 2.0 * (n - 1) / n * size_b * 8.0 / bw_t if bw_t > 0 else np.inf
+    return CollectiveTime(total, bus, lat_total, share)
