@@ -167,6 +167,11 @@ class EarthObservationSpec(Model):
     downlink_mbps: float | None = Field(
         None, gt=0, le=1e7, description="fixed downlink rate (default: the ground link's)"
     )
+    route_over_isls: bool = Field(
+        True,
+        description="relay bytes over ISLs to a satellite with a station in view (as flows "
+        "sharing link capacity); false: each imager waits for its own pass",
+    )
 
 
 class TrainingJobSpec(Model):
