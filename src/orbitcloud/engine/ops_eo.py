@@ -13,6 +13,7 @@ from orbitcloud.astro.ephemeris import EphemerisChunk
 from orbitcloud.engine.context import RunContext
 from orbitcloud.engine.contract import NetworkView, SpacecraftRecord
 from orbitcloud.engine.ops_events import EventsOps
+from orbitcloud.network import flows as fl
 from orbitcloud.network.model import GroundSet
 from orbitcloud.scenario.errors import OrbitcloudInputError
 from orbitcloud.scheduling import events as ev
@@ -42,9 +43,8 @@ class EoOps:
         assert ground is not None
         self.ground, self.gateways, self.events = ground, gateways, events
         self.dt = float(ctx.grid.step_s)
-        self.imager_of_sat = np.full(len(shell), -1)
-        self.imager_of_sat[self.sats] = np.arange(len(self.sats))
         self.parts: list[eo.EoOutputs] = []
+        self.uses: list[dict[str, np.ndarray]] = []
 
     def process(self, ctx: RunContext, chunk: EphemerisChunk, sp: SpacecraftRecord,
                 usable: np.ndarray, net: NetworkView) -> None:  # fmt: skip
@@ -58,17 +58,23 @@ class EoOps:
         unix = ctx.grid.unix_ms(chunk.k0, chunk.k1) / 1000.0
         stations = np.zeros(len(self.ground), bool)
         stations[self.gateways] = True
-        down = np.zeros((chunk.n_time, len(s)))
+        fixed = spec.downlink_mbps * 1e6 if spec.downlink_mbps else None
+        routes = []
         for t in range(chunk.n_time):
             snap = net.snapshot(chunk.k0 + t)
             up = stations & ev.ground_up(len(self.ground), float(unix[t]), self.events.gw_down)
-            down[t] = eo.downlink_bytes(
-                snap.gsl_ground, snap.gsl_sat, snap.gsl_capacity_bps, up, self.imager_of_sat,
-                len(s), self.dt, spec.downlink_mbps * 1e6 if spec.downlink_mbps else None,
-            )  # fmt: skip
+            down = fl.best_downlink_bps(snap.gsl_ground, snap.gsl_sat, snap.gsl_capacity_bps, up,
+                                        snap.n_sat, fixed)  # fmt: skip
+            routes.append(fl.routes_to_ground(
+                snap.n_sat, snap.isl_a, snap.isl_b, snap.isl_range_m, snap.isl_capacity_bps,
+                down, s, spec.route_over_isls,
+            ))  # fmt: skip
         flops = np.asarray(sp.flops, dtype=float)[:, s] * usable[:, s]
-        self.backlog, out = eo.advance(self.backlog, cap_b, down, flops, self.dt,
-                                       spec.processing_flop_per_byte, spec.product_fraction)  # fmt: skip
+        self.backlog, out, use = eo.advance_routed(
+            self.backlog, cap_b, routes, flops, self.dt, spec.processing_flop_per_byte,
+            spec.product_fraction,
+        )  # fmt: skip
+        self.uses.append(use)
         self.parts.append(out)
 
     def finish(self, ctx: RunContext, summ: dict) -> None:
@@ -83,10 +89,33 @@ class EoOps:
             ctx.kpis[f"eo_{key}_insight_p50_min"] = out[mode]["insight_p50_min"]
             dl = out[mode]["downlinked_gb"]
             ctx.kpis[f"eo_{key}_downlinked_gb"] = None if dl is None else round(dl, 3)
+        use = {m: np.vstack([u[m] for u in self.uses]) for m in eo.MODES}
+        for mode in eo.MODES:
+            out[mode].update(eo.network_summary(use[mode]))
         rows = [(mode, *out[mode].values()) for mode in eo.MODES]
         cols = list(zip(*rows, strict=True))
         keys = ["mode", *out["raw-downlink"].keys()]
         ctx.sink.write(
             "eo", pa.table({kk: pa.array(list(v)) for kk, v in zip(keys, cols, strict=True)})
         )
+        ctx.sink.write("eo_network", self._network_table(ctx, use))
         summ["earth_observation"] = out
+
+    def _network_table(self, ctx: RunContext, use: dict[str, np.ndarray]) -> pa.Table:
+        """The ``eo_network`` table, time-major (both modes of a step together)."""
+        n = ctx.grid.n
+        m = len(eo.MODES)
+        stack = np.stack([use[mode] for mode in eo.MODES], axis=1).reshape(n * m, -1)
+        col = {name: stack[:, i] for i, name in enumerate(eo.USE_COLUMNS)}
+        gb = {"sent_gb": "sent_b", "queued_gb": "queued_b", "isl_gb": "isl_load_b",
+              "isl_capacity_gb": "isl_capacity_b", "downlink_gb": "downlink_load_b",
+              "downlink_capacity_gb": "downlink_capacity_b"}  # fmt: skip
+        times = np.repeat(ctx.grid.unix_ms(0, n), m)
+        codes = pa.array(np.tile(np.arange(m, dtype=np.int32), n))
+        return pa.table({
+            "time": pa.array(times, type=pa.timestamp("ms", tz="UTC")),
+            "mode": pa.DictionaryArray.from_arrays(codes, list(eo.MODES)),
+            **{k: pa.array(col[v] / 1e9) for k, v in gb.items()},
+            "isl_utilisation_max": pa.array(col["isl_utilisation_max"]),
+            "downlink_utilisation_max": pa.array(col["downlink_utilisation_max"]),
+        })  # fmt: skip

@@ -357,6 +357,35 @@ _SPECS: tuple[TableSpec, ...] = (
           "none)"),
         C("insight_p99_min", F64, "min", "99th percentile capture-to-insight latency (null if "
           "none)"),
+        C("insight_mean_min", F64, "min", "mean capture-to-insight latency (null if none)",
+          optional=True),
+        C("served_fraction", F64, "1", "insight_gb / captured_gb (null if nothing captured)",
+          optional=True),
+        C("queued_gb_peak", F64, "GB", "most data queued on board for the network at the end "
+          "of a step (raw data, or products)", optional=True),
+        C("queued_gb_mean", F64, "GB", "time-mean of the data queued on board for the network",
+          optional=True),
+        C("isl_utilisation_max", F64, "1", "largest load/capacity of a directed ISL on an "
+          "imager's route in any step (null without ISL hops)", optional=True),
+        C("downlink_utilisation_mean", F64, "1", "downlink bytes carried / capacity of the "
+          "downlinks on imagers' routes, over the run (null if none in use)", optional=True),
+    ),
+    _t(
+        "eo_network", "Earth observation as flows: queues and link use per step, with and without "
+        "processing in orbit.",
+        "one per (time, mode)", "workloads.earth_observation is set",
+        _time(),
+        C("mode", LABEL, "", "raw-downlink or orbital-edge"),
+        C("sent_gb", F64, "GB", "data that reached the ground in the step"),
+        C("queued_gb", F64, "GB", "data on board waiting for the network after the step"),
+        C("isl_gb", F64, "GB", "data carried over ISLs in the step (summed over hops)"),
+        C("isl_capacity_gb", F64, "GB", "capacity in the step of the directed ISLs on imagers' "
+          "routes"),
+        C("isl_utilisation_max", F64, "1", "largest load/capacity of those ISLs (0 if none)"),
+        C("downlink_gb", F64, "GB", "data carried by the downlinks on imagers' routes"),
+        C("downlink_capacity_gb", F64, "GB", "capacity in the step of those downlinks"),
+        C("downlink_utilisation_max", F64, "1", "largest load/capacity of those downlinks (0 "
+          "if none)"),
     ),
     _t(
         "conjunctions", "Close approaches found by screening (own satellites, background "

@@ -17,6 +17,12 @@ is one time step.
 The per-chunk chain is :func:`capture_bytes` (what each imager records), :func:`downlink_bytes`
 (what it can send down in a step), :func:`advance` (the three FIFO queues of both modes, carried
 from chunk to chunk in :class:`Backlog`), and at the end :func:`insight_summary`.
+
+With routes (:func:`advance_routed`) the bytes travel as flows instead: each imager's queue is
+one flow per step over its route to the ground (ISL hops to the nearest satellite with a
+station in view, then its downlink; :mod:`orbitcloud.network.flows`), rates max-min fair on the
+capacities, so imagers that share a relay or a downlink slow each other down and congestion
+shows in the time to insight. Each mode's traffic is routed alone (they are alternatives).
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from orbitcloud.network.flows import GroundRoutes, allocate_to_ground
 from orbitcloud.scenario.operations import RegionSpec
 from orbitcloud.workloads.latency import N_BINS, hist_percentiles, latency_bin
 from orbitcloud.workloads.regions import in_region
@@ -228,6 +235,89 @@ def advance(
     return Backlog(raw_b, unproc_b, prod_b), out
 
 
+USE_COLUMNS = (
+    "sent_b",
+    "queued_b",
+    "isl_load_b",
+    "isl_capacity_b",
+    "isl_utilisation_max",
+    "downlink_load_b",
+    "downlink_capacity_b",
+    "downlink_utilisation_max",
+)
+"""Per-step network use of one mode (:func:`advance_routed`): bytes sent to the ground, bytes
+queued on board for the network after the step, and over the links in use (on the route of an
+imager with bytes to send): bytes carried, capacity in the step [B] and the largest
+load/capacity, for the directed ISLs and the downlinks."""
+
+
+def _step_use(r: GroundRoutes, dem: np.ndarray, load: np.ndarray, unit: float) -> np.ndarray:
+    """One row of :data:`USE_COLUMNS` (without the queue) from a step's allocation."""
+    busy = np.zeros(len(r.capacity_bps), dtype=bool)
+    busy[r.hop_res[dem[r.hop_flow] > 0]] = True
+    cap = r.capacity_bps * unit
+    out = [0.0, 0.0]
+    for part in (slice(0, r.n_isl_dir), slice(r.n_isl_dir, None)):
+        b, c, ld = busy[part], cap[part], load[part]
+        util = ld[b] / np.maximum(c[b], 1e-300)
+        out += [float(ld[b].sum()), float(c[b].sum()), float(util.max(initial=0.0))]
+    out[0] = out[5]  # what the downlinks carried is what reached the ground
+    return np.array(out)
+
+
+def _flow_queue(
+    arrivals: np.ndarray, routes: Sequence[GroundRoutes], backlog0: np.ndarray, unit: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-step flows of one queue per imager: served (n_t, n), backlog (n,), use (n_t, 8)."""
+    n_t, n = arrivals.shape
+    b = np.asarray(backlog0, dtype=float).copy()
+    served = np.empty((n_t, n))
+    use = np.zeros((n_t, len(USE_COLUMNS)))
+    for k in range(n_t):  # loop over time, vectorised over imagers and links
+        b += arrivals[k]
+        s, load = allocate_to_ground(routes[k], b, unit)
+        served[k] = s
+        use[k] = _step_use(routes[k], b, load, unit)
+        b -= s
+        use[k, 1] = b.sum()
+    return served, b, use
+
+
+def advance_routed(
+    state: Backlog,
+    captured_b: np.ndarray,
+    routes: Sequence[GroundRoutes],
+    processing_flop_s: np.ndarray,
+    step_s: float,
+    processing_flop_per_byte: float,
+    product_fraction: float,
+) -> tuple[Backlog, EoOutputs, dict[str, np.ndarray]]:
+    """As :func:`advance`, with the downlink replaced by flows over each step's routes.
+
+    Parameters
+    ----------
+    routes : one :class:`~orbitcloud.network.flows.GroundRoutes` per step, sources in imager
+        order
+    (others as :func:`advance`)
+
+    Returns
+    -------
+    the backlogs, what each mode completed, and per mode (:data:`MODES`) its network use per
+    step, ``(n_t, len(USE_COLUMNS))``. A step where every imager goes straight down on its own
+    link serves ``min(queue, downlink)`` exactly as :func:`advance` does.
+    """
+    unit = step_s / 8.0
+    proc_cap = processing_flop_s * step_s / processing_flop_per_byte
+    processed, unproc_b = fifo_drain(captured_b, proc_cap, state.unprocessed_b)
+    raw_done, raw_b, raw_use = _flow_queue(captured_b, routes, state.raw_b, unit)
+    prod_done, prod_b, prod_use = _flow_queue(
+        processed * product_fraction, routes, state.product_b, unit
+    )
+    out = EoOutputs(captured_b, raw_done, prod_done / product_fraction, prod_done)
+    use = {"raw-downlink": raw_use, "orbital-edge": prod_use}
+    return Backlog(raw_b, unproc_b, prod_b), out, use
+
+
 def insight_summary(
     captured_b: np.ndarray,
     raw_done_b: np.ndarray,
@@ -248,9 +338,10 @@ def insight_summary(
     Returns
     -------
     per mode (:data:`MODES`): ``captured_gb``, ``downlinked_gb``, ``insight_gb`` (bytes whose
-    insight is ready) [GB], ``pending_gb`` (captured, not done by the end) [GB], and the
-    byte-weighted ``insight_p50_min`` / ``p95`` / ``p99`` [min] (rounded to 1e-4; None when
-    nothing completed). A byte's latency is counted from the start of its capture step to the
+    insight is ready) [GB], ``pending_gb`` (captured, not done by the end) [GB], the
+    byte-weighted ``insight_p50_min`` / ``p95`` / ``p99`` (from the histogram) and
+    ``insight_mean_min`` (exact) [min] (rounded to 1e-4; None when nothing completed), and
+    ``served_fraction`` = insight / captured [1]. A byte's latency is counted from the start of its capture step to the
     end of its completion step (+ one step), plus the ground processing of raw bytes.
     """
     cum_in = np.cumsum(captured_b, 0)
@@ -272,8 +363,36 @@ def insight_summary(
             "insight_p50_min": _round(p50 / 6e4 if p50 else None),
             "insight_p95_min": _round(p95 / 6e4 if p95 else None),
             "insight_p99_min": _round(p99 / 6e4 if p99 else None),
+            "insight_mean_min": _round(float(lat @ wgt / wgt.sum()) / 60.0 if wgt.sum() else None),
+            "served_fraction": _round(
+                float(wgt.sum() / captured_b.sum()) if captured_b.sum() else None, 6
+            ),
         }
     return out
+
+
+def network_summary(use: np.ndarray) -> dict[str, float | None]:
+    """Run figures of one mode's network use (``(n_t, len(USE_COLUMNS))``, :func:`advance_routed`).
+
+    Returns
+    -------
+    ``queued_gb_peak``, ``queued_gb_mean`` [GB]; ``isl_utilisation_max`` [1] (None without
+    ISL hops); ``downlink_utilisation_mean`` [1]: bytes carried / capacity of the downlinks in
+    use, summed over the run (None when none was in use)
+    """
+    c = {name: use[:, i] for i, name in enumerate(USE_COLUMNS)}
+    q = c["queued_b"]
+    isl_cap, dl_cap = float(c["isl_capacity_b"].sum()), float(c["downlink_capacity_b"].sum())
+    return {
+        "queued_gb_peak": _round(float(q.max(initial=0.0)) / 1e9, 6),
+        "queued_gb_mean": _round(float(q.mean()) / 1e9 if len(q) else 0.0, 6),
+        "isl_utilisation_max": _round(
+            float(c["isl_utilisation_max"].max()) if isl_cap else None, 6
+        ),
+        "downlink_utilisation_mean": _round(
+            float(c["downlink_load_b"].sum()) / dl_cap if dl_cap else None, 6
+        ),
+    }
 
 
 def _round(x: float | None, nd: int = 4) -> float | None:
