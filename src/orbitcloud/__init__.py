@@ -4,13 +4,14 @@ Quick use::
 
     import orbitcloud
     res = orbitcloud.run("default")          # a built-in name, a YAML path or a Scenario
+    res = orbitcloud.run("default", overrides={"time.duration_h": 1})   # change a few fields
     res.table("positions")                    # a pandas DataFrame
     res.duckdb().sql("select count(*) from positions")
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +28,7 @@ def run(
     overwrite: bool = False,
     progress: Any = None,
     chunk_steps: int | None = None,
+    overrides: Mapping[str, Any] | None = None,
 ) -> Results:
     """Run a scenario and write its results folder, report included.
 
@@ -43,6 +45,12 @@ def run(
         A callable ``(label, fraction)`` told how far the run is.
     chunk_steps : int, optional
         Time steps per geometry chunk: trades memory for speed and never changes an answer.
+    overrides : mapping of str to object, optional
+        Fields to change for this run, by dotted path (field names and list indices joined by
+        dots), e.g. ``{"time.duration_h": 1, "constellations.0.walker.altitude_km": 600}``:
+        the rules of a sweep's ``set`` (:mod:`orbitcloud.scenario.overrides`). A missing
+        section is created; a list index must exist. The changed scenario is validated as a
+        whole, and the results folder's ``scenario.yaml`` holds the values used.
 
     Returns
     -------
@@ -52,10 +60,22 @@ def run(
     Raises
     ------
     OrbitcloudInputError
-        A bad scenario, an existing ``out`` without ``overwrite``, or an output folder that
-        cannot be created -- all before any propagation.
+        A bad scenario, a bad override (the message names its path and what the scenario has
+        there), an existing ``out`` without ``overwrite``, or an output folder that cannot be
+        created -- all before any propagation.
+
+    Examples
+    --------
+    >>> res = orbitcloud.run("default", overrides={"time.duration_h": 0.5})  # doctest: +SKIP
+    >>> res.summary["kpis"]["time_steps"]  # doctest: +SKIP
+    31
     """
     from orbitcloud.results.runner import run as _run
+
+    if overrides is not None:
+        from orbitcloud.scenario.overrides import load_with_overrides
+
+        scenario = load_with_overrides(scenario, overrides)
 
     return _run(
         scenario,

@@ -212,7 +212,9 @@ def print_kpis(kpis: dict[str, Any], title: str = "Key figures") -> None:
         "Examples:\n\n"
         "  orbitcloud run\n\n"
         "  orbitcloud run starlink-catalogue --out results/starlink\n\n"
-        "  orbitcloud run my-scenario.yaml --out my-results --overwrite"
+        "  orbitcloud run my-scenario.yaml --out my-results --overwrite\n\n"
+        "  orbitcloud run default --set time.duration_h=1 "
+        "--set constellations.0.walker.altitude_km=600"
     )
 )
 def run(
@@ -248,6 +250,17 @@ def run(
             show_default=False,
         ),
     ] = None,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            metavar="PATH=VALUE",
+            help="Change one field for this run, by dotted path (field names and list indices "
+            "joined by dots); the value is read as YAML. Repeatable: --set time.duration_h=1 "
+            "--set constellations.0.walker.altitude_km=600.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Simulate a scenario and write its results folder.
 
@@ -259,10 +272,17 @@ def run(
     from orbitcloud.results.runner import run as _run
 
     def run_scenario(**kw: Any) -> Any:
-        return _run(scenario, out=out, overwrite=overwrite, finalizers=run_finalizers(),
+        return _run(source, out=out, overwrite=overwrite, finalizers=run_finalizers(),
                     chunk_steps=chunk_steps, **kw)  # fmt: skip
 
+    source: Any = scenario
     try:
+        if set_:
+            from orbitcloud.scenario.overrides import load_with_overrides, parse_assignment
+
+            source = load_with_overrides(
+                scenario, dict(parse_assignment(a) for a in set_), label="--set"
+            )
         if quiet or not err_console.is_terminal:
             res = run_scenario()
         else:

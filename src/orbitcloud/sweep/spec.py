@@ -20,7 +20,6 @@ import copy
 import difflib
 import itertools
 import math
-import re
 import stat
 import warnings
 from collections.abc import Callable
@@ -40,6 +39,8 @@ from orbitcloud.scenario.loader import (
     scenario_from_dict,
 )
 from orbitcloud.scenario.model import resolved_dict
+from orbitcloud.scenario.overrides import check_disjoint_paths as _check_paths
+from orbitcloud.scenario.overrides import set_dotted, split_path
 from orbitcloud.scenario.yamlio import load_yaml_file
 from orbitcloud.sweep.sampling import scale_samples, unit_samples
 
@@ -51,7 +52,6 @@ points takes well under 1 MiB of YAML."""
 
 MAX_POINT_ERRORS_SHOWN = 10
 """Failing points described in full in one error; the indices of the others are listed after."""
-_SEGMENT = re.compile(r"^(?:[A-Za-z_][A-Za-z0-9_-]*|[0-9]+)$")
 
 
 class AxisSpec(Model):
@@ -329,81 +329,10 @@ def _format_schema_error(
     return head + "\n" + "\n".join("  " + r for r in rows)
 
 
-def split_path(path: str) -> list[str]:
-    """The segments of a dotted path; a segment is a field name or a list index."""
-    segs = path.split(".")
-    bad = [s for s in segs if not _SEGMENT.match(s)]
-    if bad or not path:
-        raise ValueError(
-            f"{path!r} is not a dotted path into the scenario (field names and list indices "
-            "joined by dots, e.g. constellations.0.walker.altitude_km)"
-        )
-    return segs
-
-
-def _navigate(doc: Any, segs: list[str], create: bool) -> tuple[Any, str | int]:
-    """The container holding the last segment, and the key or index in it."""
-    cur = doc
-    for depth, seg in enumerate(segs[:-1]):
-        nxt_key = _key_in(cur, seg, segs, depth)
-        nxt = cur[nxt_key] if _has(cur, nxt_key) else None
-        if nxt is None:
-            if not create or isinstance(cur, list):
-                where = ".".join(segs[: depth + 1])
-                raise ValueError(f"{where} does not exist in the scenario")
-            nxt = {}
-            cur[nxt_key] = nxt
-        cur = nxt
-    return cur, _key_in(cur, segs[-1], segs, len(segs) - 1)
-
-
-def _has(cur: Any, key: str | int) -> bool:
-    if isinstance(cur, dict):
-        return key in cur
-    return isinstance(key, int) and 0 <= key < len(cur)
-
-
-def _key_in(cur: Any, seg: str, segs: list[str], depth: int) -> str | int:
-    where = ".".join(segs[: depth + 1])
-    if isinstance(cur, list):
-        if not seg.isdigit():
-            raise ValueError(f"{where}: the scenario has a list here; use an index (0, 1, ...)")
-        idx = int(seg)
-        if idx >= len(cur):
-            raise ValueError(
-                f"{where}: index {idx} is out of range; the list has {len(cur)} item(s)"
-            )
-        return idx
-    if isinstance(cur, dict):
-        return seg
-    parent = ".".join(segs[:depth]) or "(top level)"
-    raise ValueError(f"{where}: {parent} is a value ({_short(cur)}), not a section or a list")
-
-
-def set_dotted(doc: dict[str, Any], path: str, value: Any) -> None:
-    """Set ``value`` at a dotted ``path`` in a scenario document, in place.
-
-    Missing sections on the way are created (the schema then fills their defaults); a list index
-    must exist.
-    """
-    segs = split_path(path)
-    container, key = _navigate(doc, segs, create=True)
-    container[key] = copy.deepcopy(value)
-
-
 def _os_reason(exc: BaseException) -> str:
     if isinstance(exc, OSError):
         return exc.strerror or type(exc).__name__
     return str(exc)
-
-
-def _check_paths(names: list[str], where: str) -> None:
-    for a in names:
-        for b in names:
-            if a != b and b.startswith(a + "."):
-                raise ValueError(
-                    f"{where}: {a!r} contains {b!r}; a path may not sit inside another"
-                )
 
 
 def _resolve_base(
