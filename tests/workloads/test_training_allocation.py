@@ -118,7 +118,11 @@ def test_a_job_larger_than_the_linked_group_does_not_run():
 
     _, thin = tr.allocate(tr.MemberMemory.start(8), drivers(10e9), p)
     assert not thin.available.any()  # 20 linked accelerators < 24
-    assert (thin.why_not == tr.REASONS.index("unavailable")).all()
+    # (was "unavailable": the state now names the cause, 32 accelerators can compute but only
+    # 20 are linked at 100 Gbit/s)
+    assert (thin.why_not == tr.REASONS.index("links")).all()
+    assert thin.comm is not None
+    assert (thin.comm.linked_accelerators == 20).all()
     _, fat = tr.allocate(tr.MemberMemory.start(8), drivers(400e9), p)
     assert fat.available.all()
     assert (fat.satellites == 6).all()  # 6 x 4 accelerators cover 24

@@ -294,6 +294,10 @@ class CollectiveTime:
     """the latency part: sum over phases of the slowest transfer's alpha [s]"""
     max_share: int
     """most transfers of one phase sharing one link direction [1]"""
+    link_s: float = 0.0
+    """the part set by ISL capacity (falls as 1 / capacity): bytes / bottleneck summed [s]"""
+    link_capacity_bps: float = 0.0
+    """median capacity of the link directions the collective uses [bit/s]"""
 
 
 def _graph(n_nodes: int, isl_a: np.ndarray, isl_b: np.ndarray) -> csr_array:
@@ -334,44 +338,114 @@ def map_schedule(
     isl_a, isl_b : (q,) undirected links
     """
     g = _graph(n_nodes, isl_a, isl_b)
-    dist, pred = shortest_path(g, unweighted=True, indices=members, return_predecessors=True)
-    hop = dist[:, members]
-    if not np.isfinite(hop).all():
+    lookup = _DirectedLinks(isl_a, isl_b, n_nodes)
+    order = greedy_ring(members, g)
+    if order is None:
         return Mapping([], Routes([], [], []), False, len(members))
-    order = ring_order(members, hop)
     ordered = members[order]
     phases = allreduce_schedule(algorithm, len(members), size_b)
-    # predecessors indexed by member position in ring order and by graph node
-    pred_o = pred[order]
-    link_of: dict[tuple[int, int], int] = {}
-    for i, (a, b) in enumerate(zip(isl_a.tolist(), isl_b.tolist(), strict=True)):
-        link_of.setdefault((a, b), 2 * i)
-        link_of.setdefault((b, a), 2 * i + 1)
-    routed = [Phase(ph.src, ordered[ph.dst], ph.size_b, ph.repeat) for ph in phases]
-    routes = _route_nodes(routed, ordered, pred_o, link_of)
+    # shortest-path trees only from the sources of transfers without a direct link
+    need: set[int] = set()
+    for ph in phases:
+        direct = lookup.has(ordered[ph.src], ordered[ph.dst])
+        need.update(ph.src[~direct].tolist())
+    pred_o = np.full((len(members), n_nodes), -9999, np.int64)
+    if need:
+        src = np.array(sorted(need))
+        _, pr = shortest_path(g, unweighted=True, indices=ordered[src], return_predecessors=True)
+        pred_o[src] = pr
+    routes = _route(phases, ordered, pred_o, lookup)
     return Mapping(phases, routes, True, len(members))
 
 
-def _route_nodes(
-    phases: list[Phase], ordered: np.ndarray, pred_o: np.ndarray, link_of: dict
+def greedy_ring(members: np.ndarray, g: csr_array) -> np.ndarray | None:
+    """A Hamiltonian-ish ring over ``members``: from the first, go to the nearest (fewest hops)
+    unvisited member, the lowest position on ties; a direct neighbour when there is one, else
+    a breadth-first search from where the walk is. None when some member cannot be reached.
+
+    Same order as :func:`ring_order` on the hop matrix, without the all-pairs search.
+    """
+    n = len(members)
+    pos = np.full(g.shape[0], -1, np.int64)
+    pos[members] = np.arange(n)
+    indptr, indices = g.indptr.tolist(), pos[g.indices].tolist()
+    mem = members.tolist()
+    seen = [False] * n
+    seen[0] = True
+    order = [0]
+    cur = 0
+    for _ in range(n - 1):  # a job's satellites: tens to hundreds
+        node = mem[cur]
+        nxt = [q for q in indices[indptr[node] : indptr[node + 1]] if q >= 0 and not seen[q]]
+        if nxt:
+            cur = min(nxt)
+        else:
+            d = shortest_path(g, unweighted=True, indices=node)[members]
+            d[np.asarray(seen)] = np.inf
+            cur = int(np.argmin(d))
+            if not np.isfinite(d[cur]):
+                return None
+        seen[cur] = True
+        order.append(cur)
+    return np.asarray(order, np.int64)
+
+
+class _DirectedLinks:
+    """Directed link id (2 x link + 0 for a->b, + 1 for b->a) of node pairs; the first link
+    listed wins when two join the same pair."""
+
+    def __init__(self, isl_a: np.ndarray, isl_b: np.ndarray, n_nodes: int) -> None:
+        q = len(isl_a)
+        key = np.empty(2 * q, np.int64)
+        key[0::2] = isl_a.astype(np.int64) * n_nodes + isl_b
+        key[1::2] = isl_b.astype(np.int64) * n_nodes + isl_a
+        order = np.argsort(key, kind="stable")  # equal keys keep the lower id first
+        self.key = key[order]
+        self.id = order
+        self.n = n_nodes
+
+    def _at(self, u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        k = u.astype(np.int64) * self.n + v
+        i = np.minimum(np.searchsorted(self.key, k), max(len(self.key) - 1, 0))
+        return i, k
+
+    def has(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+        """Whether a link joins u and v."""
+        if not len(self.key):
+            return np.zeros(len(u), bool)
+        i, k = self._at(u, v)
+        return self.key[i] == k
+
+    def __call__(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+        return self.id[self._at(u, v)[0]]
+
+
+def _route(
+    phases: list[Phase], ordered: np.ndarray, pred_o: np.ndarray, lookup: _DirectedLinks
 ) -> Routes:
-    """Routes where ``src`` is a ring position (row of ``pred_o``) and ``dst`` a graph node."""
+    """Each transfer's directed links: the direct link if there is one, else the walk back
+    from its destination along the shortest-path tree of its source (``pred_o`` rows in ring
+    order), all transfers of a phase at once."""
     links, owner, hops = [], [], []
     for ph in phases:
-        ls: list[int] = []
-        ow: list[int] = []
-        hp = np.zeros(len(ph.src), np.int64)
-        for i, (s, d) in enumerate(zip(ph.src.tolist(), ph.dst.tolist(), strict=True)):
-            root = int(ordered[s])
-            v = int(d)
-            while v != root:
-                u = int(pred_o[s, v])
-                ls.append(link_of[(u, v)])
-                ow.append(i)
-                hp[i] += 1
-                v = u
-        links.append(np.asarray(ls, np.int64))
-        owner.append(np.asarray(ow, np.int64))
+        src = ph.src
+        root = ordered[src]
+        v = ordered[ph.dst].copy()
+        hp = np.zeros(len(src), np.int64)
+        direct = lookup.has(root, v)
+        dl = np.flatnonzero(direct)
+        ls, ow = [lookup(root[dl], v[dl])], [dl]
+        hp[dl] = 1
+        act = np.flatnonzero(~direct & (v != root))
+        while len(act):
+            u = pred_o[src[act], v[act]]
+            ls.append(lookup(u, v[act]))
+            ow.append(act)
+            hp[act] += 1
+            v[act] = u
+            act = act[u != root[act]]
+        links.append(np.concatenate(ls))
+        owner.append(np.concatenate(ow))
         hops.append(hp)
     return Routes(links, owner, hops)
 
@@ -398,9 +472,9 @@ def collective_time(
     size_b : the all-reduced vector [byte] (for the bus bandwidth)
     """
     if not mapping.connected:
-        return CollectiveTime(np.inf, 0.0, np.inf, 0)
+        return CollectiveTime(np.inf, 0.0, np.inf, 0, np.inf, 0.0)
     if not mapping.phases:
-        return CollectiveTime(0.0, np.inf, 0.0, 0)
+        return CollectiveTime(0.0, np.inf, 0.0, 0, 0.0, 0.0)
     cap2 = np.repeat(np.asarray(capacity_bps, float), 2)
     light2 = np.repeat(np.asarray(range_m, float), 2) / C_M_S
     total = lat_total = 0.0
@@ -423,4 +497,118 @@ def collective_time(
     n = mapping.n
     bw_t = total - lat_total
     bus = 2.0 * (n - 1) / n * size_b * 8.0 / bw_t if bw_t > 0 else np.inf
-    return CollectiveTime(total, bus, lat_total, share)
+    used = np.unique(np.concatenate(mapping.routes.links))
+    cap_med = float(np.median(cap2[used])) if len(used) else 0.0
+    return CollectiveTime(total, bus, lat_total, share, bw_t, cap_med)
+
+
+class GraphAllReduce:
+    """A job's gradient all-reduce on the ISLs of each step of a chunk (hierarchical).
+
+    :meth:`time` maps the collective on the links up at a step among the satellites chosen
+    (:func:`map_schedule`, reused while the links and the satellites stay the same), prices it
+    on that step's capacities (:func:`collective_time`) and adds the within-satellite
+    reduce-scatter and all-gather (:func:`hierarchical_allreduce_s`).
+
+    Parameters
+    ----------
+    links : per step, (isl_a, isl_b, capacity_bps per direction, range_m)
+    n_nodes : satellites in the run (link ends index 0..n_nodes-1)
+    algorithm : one of :data:`ALGORITHMS` (between satellites)
+    size_b : gradient bytes per data-parallel replica [byte]
+    hop_latency_s : latency per ISL hop [s]
+    per_node : accelerators per satellite taking part [1]
+    intra_bps : accelerator interconnect within a satellite, per direction [bit/s]
+    intra_size_b : bytes each satellite's data-parallel ranks reduce among themselves
+        (default ``size_b``; ``size_b`` / tensor-parallel degree when the model is sharded)
+    """
+
+    def __init__(
+        self,
+        links: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]],
+        n_nodes: int,
+        algorithm: str,
+        size_b: float,
+        hop_latency_s: float,
+        per_node: int,
+        intra_bps: float,
+        intra_size_b: float | None = None,
+    ) -> None:
+        if algorithm not in ALGORITHMS:
+            raise ValueError(f"unknown all-reduce algorithm {algorithm!r}; allowed: {ALGORITHMS}")
+        self.links = links
+        self.n_nodes = n_nodes
+        self.algorithm = algorithm
+        self.size_b = size_b
+        self.hop_latency_s = hop_latency_s
+        self.per_node = per_node
+        self.intra_bps = intra_bps
+        self.intra_size_b = size_b if intra_size_b is None else intra_size_b
+        self._key: tuple[bytes, bytes, bytes] | None = None
+        self._mapping: Mapping | None = None
+
+    def time(self, t: int, nodes: np.ndarray) -> CollectiveTime:
+        """The all-reduce among satellites ``nodes`` at step ``t`` of the chunk."""
+        a, b, cap, rng = self.links[t]
+        nodes = np.sort(np.asarray(nodes, np.int64))
+        key = (a.tobytes(), b.tobytes(), nodes.tobytes())
+        if key != self._key or self._mapping is None:
+            self._mapping = map_schedule(self.algorithm, nodes, self.size_b, self.n_nodes, a, b)
+            self._key = key
+        inter = collective_time(self._mapping, cap, rng, self.hop_latency_s, self.size_b)
+        total = hierarchical_allreduce_s(
+            self.intra_size_b, self.per_node, self.intra_bps, inter.time_s
+        )
+        return CollectiveTime(total, inter.bandwidth_bps, inter.latency_s, inter.max_share,
+                              inter.link_s, inter.link_capacity_bps)  # fmt: skip
+
+    def steps(self, a: int, b: int) -> GraphAllReduce:
+        """The same collective over steps a..b-1."""
+        return GraphAllReduce(self.links[a:b], self.n_nodes, self.algorithm, self.size_b,
+                              self.hop_latency_s, self.per_node, self.intra_bps,
+                              self.intra_size_b)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class TerrestrialPod:
+    """A terrestrial training fabric with published interconnect figures (the side-by-side)."""
+
+    name: str
+    per_node: int
+    """accelerators per node (NVLink / ICI domain) [1]"""
+    intra_bps: float
+    """accelerator interconnect inside a node, per accelerator and direction [bit/s]"""
+    node_bps: float
+    """network bandwidth of a node, one direction [bit/s]"""
+    alpha_s: float
+    """latency per message between nodes [s]"""
+    source: str
+
+
+DGX_H100_POD = TerrestrialPod(
+    name="DGX H100 SuperPOD",
+    per_node=8,
+    intra_bps=450e9 * 8,
+    node_bps=8 * 400e9,
+    alpha_s=10e-6,
+    source=(
+        "NVIDIA DGX H100 datasheet: 8 H100 per node, NVLink4 900 GB/s per GPU (450 GB/s each "
+        "way), 8 x 400 Gb/s ConnectX-7 (InfiniBand NDR) per node on a non-blocking fat tree "
+        "(NVIDIA DGX SuperPOD reference architecture); 10 us per message assumed"
+    ),
+)
+"""The terrestrial pod the training summary compares with."""
+
+
+def pod_allreduce_s(size_b: float, accelerators: int, pod: TerrestrialPod) -> float:
+    """Hierarchical all-reduce of ``size_b`` bytes on a terrestrial pod of ``accelerators`` [s].
+
+    Within nodes over the accelerator interconnect, then a ring over ceil(accelerators /
+    per_node) nodes at the node's network bandwidth (a non-blocking fat tree gives every ring
+    edge the node's full bandwidth): :func:`hierarchical_allreduce_s` around
+    :func:`ring_allreduce_s`.
+    """
+    per = min(pod.per_node, accelerators)
+    nodes = -(-accelerators // pod.per_node)
+    inter = ring_allreduce_s(size_b, nodes, pod.node_bps, pod.alpha_s)
+    return hierarchical_allreduce_s(size_b, per, pod.intra_bps, inter)

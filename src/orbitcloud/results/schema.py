@@ -338,11 +338,23 @@ _SPECS: tuple[TableSpec, ...] = (
         "one per (time, job)", "workloads.training is set",
         _time(),
         C("job", LABEL, "", "training job name"),
-        C("state", LABEL, "", "running, eclipse, heat, radiation, unavailable, restart or "
-          "checkpoint"),
+        C("state", LABEL, "", "running, eclipse, heat, radiation, unavailable, restart, "
+          "checkpoint or links"),
         C("satellites", I32, "1", "satellites available to the job"),
         C("rate_pflop_s", F64, "PFLOP/s", "delivered training rate"),
         C("committed_eflop", F64, "EFLOP", "work committed by checkpoints so far (cumulative)"),
+        C("mfu", F64, "1", "model-FLOPs utilisation delivered: rate / (accelerators x peak)"),
+        C("step_time_s", F64, "s", "one training step: compute + exposed communication (null "
+          "when the job does not run)"),
+        C("exposed_comm_s", F64, "s", "communication a step waits for: gradient all-reduce over "
+          "the ISLs and within satellites, tensor parallel, less the overlapped part (null when "
+          "not running)"),
+        C("allreduce_busbw_gbps", F64, "Gbit/s", "all-reduce bus bandwidth between satellites, "
+          "2(n-1)/n x gradient bytes / link time (NCCL's busbw; null when not running)"),
+        C("link_knee_gbps", F64, "Gbit/s", "ISL capacity per link below which this step's rate "
+          "falls under 90 % of its saturated value (null when not running)"),
+        C("stop_reason", LABEL, "", "why the job does not run this step, in words (empty while "
+          "it runs); links: members not connected at the needed capacity"),
     ),
     _t(
         "eo", "Earth observation: raw downlink against processing in orbit.",

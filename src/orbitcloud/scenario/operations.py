@@ -188,6 +188,32 @@ class TrainingJobSpec(Model):
     eclipse: Literal["stop", "checkpoint_ahead"] = Field(
         "checkpoint_ahead", description="at eclipse: just stop, or checkpoint before it"
     )
+    # the training step and its communication (docs/models-operations.md, "Training")
+    model_parameters: float = Field(
+        8.0e9, gt=0, le=1e14, description="parameters N of the model trained (Llama-3-8B: 8e9)"
+    )
+    tokens_per_step: float = Field(
+        4_194_304, gt=0, le=1e12, description="global batch D per step [tokens] (Llama 2: 4M)"
+    )
+    gradient_bytes_per_parameter: float = Field(
+        2.0, gt=0, le=16, description="bytes per gradient value all-reduced (bf16: 2)"
+    )
+    allreduce: Literal["ring", "torus", "halving-doubling", "tree"] = Field(
+        "ring", description="all-reduce algorithm between satellites"
+    )
+    comm_overlap: float = Field(
+        0.0, ge=0, le=1, description="fraction of the all-reduce hidden behind the backward pass"
+    )
+    hop_latency_us: float = Field(
+        10.0, ge=0, le=1e6, description="latency per ISL hop and message (assumed) [us]"
+    )
+    tensor_parallel: int = Field(
+        1, ge=1, le=1024, description="tensor-parallel degree, inside one satellite"
+    )
+    layers: int = Field(32, ge=1, le=10_000, description="transformer layers (tensor parallel)")
+    hidden_size: int = Field(
+        4096, ge=1, le=1_000_000, description="transformer hidden size (tensor parallel)"
+    )
 
 
 class WorkloadsSpec(Model):

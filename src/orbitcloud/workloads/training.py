@@ -1,7 +1,16 @@
 """Synchronous training on a satellite cluster: progress, checkpoints, stops and restarts.
 
-A data/tensor-parallel job advances at the pace of its slowest member:
-rate = accelerators x peak x MFU x min(capacity). Work since the last checkpoint is lost on an
+A data/tensor-parallel job advances at the pace of its slowest member, slowed by the
+communication it cannot hide: a training step takes compute + exposed communication, with
+compute = 6 N D / (accelerators x peak x MFU x min(capacity)) for N parameters and D tokens per
+step (Kaplan et al., "Scaling laws for neural language models", arXiv:2001.08361, 2020,
+sec. 2.1: 6 FLOP per parameter and token, 2 forward and 4 backward), and communication = the
+gradient all-reduce over the members' actual ISLs at this step (an injected
+:class:`CommModel`, e.g. :class:`orbitcloud.network.collectives.GraphAllReduce`) plus the
+tensor-parallel all-reduces inside a satellite (:func:`tensor_parallel_s`). A fraction
+``overlap`` of the all-reduce hides behind the backward pass (at most the backward pass, 2/3 of
+the compute), as PyTorch DDP's bucketed all-reduce does (Li et al., "PyTorch Distributed",
+VLDB 13(12) 3005, 2020). The delivered rate is the compute rate x compute / step time. Work since the last checkpoint is lost on an
 unplanned stop (a fault, a member failing or overheating, eclipse without warning); a planned
 stop (eclipse seen ahead) writes a checkpoint first and loses nothing. Every
 ``checkpoint_interval_s`` of running the job spends ``checkpoint_cost_s`` writing one; after any
@@ -26,13 +35,127 @@ from __future__ import annotations
 import copy
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 from scipy.sparse import csr_array
 from scipy.sparse.csgraph import connected_components
 
-REASONS = ("running", "eclipse", "heat", "radiation", "unavailable", "restart", "checkpoint")
-"""Per-step job states written to ``jobs.parquet``."""
+REASONS = (
+    "running", "eclipse", "heat", "radiation", "unavailable", "restart", "checkpoint", "links",
+)  # fmt: skip
+"""Per-step job states written to ``jobs.parquet`` (``links``: enough members can compute but
+too few of them are joined by ISLs at the job's ``collective_gbps``, or the chosen members are
+not connected at all)."""
+
+BACKWARD_SHARE = 2.0 / 3.0
+"""Share of a step's compute spent in the backward pass (4 of 6 N D FLOP, Kaplan et al. 2020)."""
+
+
+class CollectiveResult(Protocol):
+    """What a communication model returns for one all-reduce (see GraphAllReduce)."""
+
+    @property
+    def time_s(self) -> float: ...
+
+    @property
+    def bandwidth_bps(self) -> float: ...
+
+    @property
+    def latency_s(self) -> float: ...
+
+    @property
+    def link_s(self) -> float: ...
+
+    @property
+    def link_capacity_bps(self) -> float: ...
+
+
+class CommModel(Protocol):
+    """The job's gradient all-reduce at each step of a chunk among the chosen satellites."""
+
+    def time(self, t: int, nodes: np.ndarray) -> CollectiveResult: ...
+
+    def steps(self, a: int, b: int) -> CommModel: ...
+
+
+@dataclass(frozen=True)
+class StepModel:
+    """One training step of a job (constant over the run)."""
+
+    flop: float
+    """model FLOP per step, 6 N D [FLOP]"""
+    overlap: float = 0.0
+    """fraction of the gradient all-reduce overlapped with the backward pass [1]"""
+    tensor_parallel_s: float = 0.0
+    """tensor-parallel communication per step, exposed (:func:`tensor_parallel_s`) [s]"""
+
+
+def tensor_parallel_s(
+    tp: int, layers: int, tokens: float, hidden: int, bytes_per_value: float,
+    bandwidth_bps: float, alpha_s: float = 0.0,
+) -> float:  # fmt: skip
+    """Megatron tensor-parallel communication per step, inside one satellite [s].
+
+    Each transformer layer all-reduces its activations twice in the forward and twice in the
+    backward pass (Shoeybi et al., "Megatron-LM", arXiv:1909.08053, 2019, sec. 3, fig. 4):
+    4 L ring all-reduces of D_r h b bytes among the tp ranks, D_r the tokens of one replica.
+
+    Parameters
+    ----------
+    tp : tensor-parallel degree [1]
+    layers, hidden : transformer layers and hidden size [1]
+    tokens : tokens per step of one data-parallel replica [1]
+    bytes_per_value : bytes per activation [byte]
+    bandwidth_bps : accelerator interconnect per direction [bit/s]
+    alpha_s : latency per message [s]
+    """
+    if tp <= 1:
+        return 0.0
+    size_b = tokens * hidden * bytes_per_value
+    ring = 2.0 * (tp - 1) * alpha_s + 2.0 * (tp - 1) / tp * size_b * 8.0 / bandwidth_bps
+    return 4.0 * layers * ring
+
+
+def exposed_comm_s(allreduce_s: float, other_s: float, compute_s: float, overlap: float) -> float:
+    """Communication a step waits for: all + other - min(overlap x all, backward) [s]."""
+    return allreduce_s + other_s - min(overlap * allreduce_s, BACKWARD_SHARE * compute_s)
+
+
+def link_knee_bps(
+    compute_s: float, fixed_s: float, link_s: float, other_s: float, capacity_bps: float,
+    overlap: float, fraction: float = 0.9,
+) -> float:  # fmt: skip
+    """Link capacity at which the step rate falls to ``fraction`` of its saturated value [bit/s].
+
+    The all-reduce takes ``fixed_s`` (latency, inside the satellites) + ``link_s`` at link
+    capacity ``capacity_bps``, and its link part scales as 1 / capacity (every ISL scaled
+    alike). Saturated (infinite capacity) step: compute + exposed(fixed). Solve
+    exposed(fixed + x) = saturated / fraction - compute for x (piecewise linear,
+    :func:`exposed_comm_s`); the knee is capacity x link_s / x. 0 when the links play no part
+    (``link_s`` = 0), inf when even infinite capacity misses the fraction.
+
+    Parameters
+    ----------
+    compute_s : compute per step [s]
+    fixed_s : all-reduce time that does not depend on ISL capacity [s]
+    link_s : all-reduce time set by ISL capacity at ``capacity_bps`` [s]
+    other_s : other exposed communication (tensor parallel) [s]
+    capacity_bps : the links' capacity now [bit/s]
+    overlap : overlapped fraction of the all-reduce [1]
+    fraction : rate fraction that defines the knee [1]
+    """
+    if link_s <= 0.0:
+        return 0.0
+    sat = compute_s + exposed_comm_s(fixed_s, other_s, compute_s, overlap)
+    target = sat / fraction - compute_s - other_s  # exposed all-reduce allowed
+    bwd = BACKWARD_SHARE * compute_s
+    if overlap >= 1.0 or overlap * target / (1.0 - overlap) > bwd:
+        t_ar = target + bwd
+    else:
+        t_ar = target / (1.0 - overlap)
+    x = t_ar - fixed_s
+    return capacity_bps * link_s / x if x > 0 else float(np.inf)
 
 
 @dataclass
@@ -148,6 +271,8 @@ class ClusterParams:
     """useful fraction of peak [1]"""
     checkpoint_ahead: bool
     """checkpoint before an eclipse seen ahead (else stop unplanned)"""
+    step: StepModel | None = None
+    """the training step (None: no communication term, rate = compute rate)"""
 
     @property
     def full_rate_flop_s(self) -> float:
@@ -176,10 +301,12 @@ class ClusterDrivers:
     """(n_t, m) delivered fraction of peak compute [1]"""
     eclipse_soon: np.ndarray
     """(n_t, m) bool: an eclipse within the look-ahead"""
-    links: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]] | None
-    """per step, the ISLs up: (isl_a, isl_b, isl_capacity_bps), ends are satellite indices
-    (all satellites, members or not); None when the run has no network (members then count as
-    connected)"""
+    links: Sequence[tuple[np.ndarray, ...]] | None
+    """per step, the ISLs up: (isl_a, isl_b, isl_capacity_bps[, range_m]), ends are satellite
+    indices (all satellites, members or not); None when the run has no network (members then
+    count as connected)"""
+    comm: CommModel | None = None
+    """the gradient all-reduce on this chunk's links (None: no communication term)"""
 
     def steps(self, a: int, b: int) -> ClusterDrivers:
         """The drivers of steps a..b-1."""
@@ -187,6 +314,7 @@ class ClusterDrivers:
             self.usable[a:b], self.throttled[a:b], self.healthy[a:b], self.lit_ok[a:b],
             self.storm[a:b], self.accelerators_ok[a:b], self.capacity[a:b],
             self.eclipse_soon[a:b], None if self.links is None else self.links[a:b],
+            None if self.comm is None else self.comm.steps(a, b),
         )  # fmt: skip
 
 
@@ -206,6 +334,55 @@ class Allocation:
     """(n_t,) bool: a fault or a lost member interrupts the job"""
     stop_ahead: np.ndarray
     """(n_t,) bool: a planned stop follows (checkpoint first)"""
+    comm: StepComm | None = None
+    """per step: the step time and its communication (None without a step model)"""
+
+
+@dataclass(frozen=True)
+class StepComm:
+    """Per step of a chunk: a training step's time and its communication (NaN when not run)."""
+
+    step_time_s: np.ndarray
+    """(n_t,) compute + exposed communication of one training step [s]"""
+    exposed_comm_s: np.ndarray
+    """(n_t,) communication the step waits for [s]"""
+    busbw_bps: np.ndarray
+    """(n_t,) all-reduce bus bandwidth between satellites, 2 (n-1)/n S / link time [bit/s]"""
+    knee_bps: np.ndarray
+    """(n_t,) ISL capacity below which this step's rate falls under 90 % of saturated [bit/s]"""
+    linked_accelerators: np.ndarray
+    """(n_t,) working accelerators in the largest group linked at the job's bandwidth [1]"""
+
+    @classmethod
+    def empty(cls, n_t: int) -> StepComm:
+        nan = np.full(n_t, np.nan)
+        return cls(nan, nan.copy(), nan.copy(), nan.copy(), np.zeros(n_t, np.int64))
+
+
+def step_rate(
+    p: ClusterParams, comm: CommModel | None, t: int, nodes: np.ndarray, compute_rate: float
+) -> tuple[float, float, float, float, float]:
+    """(rate, step time, exposed comm, bus bandwidth, knee) of one step on satellites ``nodes``.
+
+    rate = compute rate x compute / (compute + exposed communication); inf step time when the
+    satellites are not connected.
+    """
+    if p.step is None or compute_rate <= 0:
+        return compute_rate, np.nan, np.nan, np.nan, np.nan
+    t_comp = p.step.flop / compute_rate
+    ar = comm.time(t, nodes) if comm is not None else None
+    ar_s = ar.time_s if ar is not None else 0.0
+    if not np.isfinite(ar_s):
+        return 0.0, np.inf, np.inf, 0.0, np.nan
+    tp = p.step.tensor_parallel_s
+    exp = exposed_comm_s(ar_s, tp, t_comp, p.step.overlap)
+    step_s = t_comp + exp
+    knee, bus = np.nan, np.nan
+    if ar is not None:
+        bus = ar.bandwidth_bps
+        knee = link_knee_bps(t_comp, ar_s - ar.link_s, ar.link_s, tp, ar.link_capacity_bps,
+                             p.step.overlap)  # fmt: skip
+    return compute_rate * t_comp / step_s, step_s, exp, bus, knee
 
 
 @dataclass(frozen=True)
@@ -300,6 +477,7 @@ def allocate(
     nsat = np.zeros(n_t, np.int64)
     fault = np.zeros(n_t, bool)
     stop_ahead = np.zeros(n_t, bool)
+    sc = StepComm.empty(n_t)
     prev_ok, prev_sel, stop_prev = memory.accelerators_ok, memory.selected, memory.stop_ahead
     pos = np.full(p.n_sat, -1)
     pos[p.members] = np.arange(m)
@@ -308,25 +486,28 @@ def allocate(
         acc_t = d.accelerators_ok[t]
         comp_ok = ok
         if d.links is not None and ok.sum() > 1:
-            isl_a, isl_b, isl_cap = d.links[t]
+            isl_a, isl_b, isl_cap = d.links[t][:3]
             comp_ok = connected_members(ok, acc_t, pos, isl_a, isl_b, isl_cap, p.collective_bps)
-        if int(acc_t[comp_ok].sum()) >= p.accelerators:
-            avail[t] = True
+        sc.linked_accelerators[t] = int(acc_t[comp_ok].sum())
+        run = sc.linked_accelerators[t] >= p.accelerators
+        if run:
             sel = np.flatnonzero(comp_ok)
             sel = sel[np.argsort(-d.capacity[t][sel], kind="stable")]
             csum = np.cumsum(acc_t[sel])
             sel = sel[: int(np.searchsorted(csum, p.accelerators)) + 1]
-            nsat[t] = len(sel)
             # each member's speed per working accelerator (capacity counts dead ones as 0):
             # synchronous training runs at its slowest accelerator
             per_acc = d.capacity[t][sel] * p.accelerators_per_sat[sel] / np.maximum(acc_t[sel], 1)
-            slow = float(per_acc.min())
-            rate[t] = (
-                p.accelerators
-                * float(p.peak_per_accelerator_flop_s[sel].min())
-                * slow
-                * p.model_flops_utilisation
-            )
+            compute = (p.accelerators * float(p.peak_per_accelerator_flop_s[sel].min())
+                       * float(per_acc.min()) * p.model_flops_utilisation)  # fmt: skip
+            r, step_s, exp, bus, knee = step_rate(p, d.comm, t, p.members[sel], compute)
+            sc.step_time_s[t], sc.exposed_comm_s[t] = step_s, exp
+            sc.busbw_bps[t], sc.knee_bps[t] = bus, knee
+            run = bool(np.isfinite(step_s)) or p.step is None
+        if run:
+            avail[t] = True
+            nsat[t] = len(sel)
+            rate[t] = r
             stop_ahead[t] = p.checkpoint_ahead and bool(d.eclipse_soon[t][sel].any())
             if prev_ok is not None:
                 fault[t] = bool((acc_t[sel] < prev_ok[sel]).any())
@@ -339,10 +520,11 @@ def allocate(
             stop_prev = bool(stop_ahead[t])
         else:
             prev_sel = np.zeros(m, bool)
-            why[t] = _why_not(d, t)
+            linked_short = int(acc_t[ok].sum()) >= p.accelerators
+            why[t] = REASONS.index("links") if linked_short else _why_not(d, t)
         prev_ok = acc_t.copy()
     return MemberMemory(prev_ok, prev_sel, stop_prev), Allocation(
-        avail, why, rate, nsat, fault, stop_ahead
+        avail, why, rate, nsat, fault, stop_ahead, sc
     )
 
 
@@ -382,6 +564,8 @@ class TrainingOutputs:
     """(n_t,) useful FLOP/s when running [FLOP/s]"""
     committed_flop: np.ndarray
     """(n_t,) committed FLOP at the end of the step (cumulative) [FLOP]"""
+    comm: StepComm | None = None
+    """(n_t,) step time and communication per step (None without a step model)"""
 
 
 def advance(
@@ -412,4 +596,32 @@ def advance(
                                 al.fault, step_s, schedule.checkpoint_interval_s,
                                 schedule.checkpoint_cost_s, schedule.restart_s)  # fmt: skip
     return TrainingState(job, memory), TrainingOutputs(code, al.satellites, al.rate_flop_s,
-                                                       committed)  # fmt: skip
+                                                       committed, al.comm)  # fmt: skip
+
+
+def stop_reasons(out: TrainingOutputs, p: ClusterParams) -> list[str]:
+    """Why the job is not running at each step, in words ('' while it runs).
+
+    ``links`` names the linked accelerators against the job's need and bandwidth; the other
+    states name their cause (eclipse, heat, radiation fault, members unavailable).
+    """
+    gbps = p.collective_bps / 1e9
+    linked = out.comm.linked_accelerators if out.comm is not None else None
+    text = {
+        "eclipse": "members in eclipse",
+        "heat": "members throttled by heat or power",
+        "radiation": "a radiation fault or a failed member",
+        "unavailable": f"fewer than {p.accelerators} working accelerators",
+        "restart": "restarting after a stop",
+        "checkpoint": "writing a checkpoint",
+    }
+    out_s = []
+    for k, c in enumerate(out.state.tolist()):
+        r = REASONS[c]
+        if r == "links":
+            n = int(linked[k]) if linked is not None else 0
+            out_s.append(f"members not connected at {gbps:g} Gbit/s: the largest linked group "
+                         f"has {n} of the {p.accelerators} accelerators needed")  # fmt: skip
+        else:
+            out_s.append(text.get(r, ""))
+    return out_s
