@@ -297,7 +297,8 @@ class CollectiveTime:
     link_s: float = 0.0
     """the part set by ISL capacity (falls as 1 / capacity): bytes / bottleneck summed [s]"""
     link_capacity_bps: float = 0.0
-    """median capacity of the link directions the collective uses [bit/s]"""
+    """capacity of the binding link direction (the bottleneck of the slowest transfer of the
+    costliest phase) [bit/s]: the capacity the knee refers to"""
 
 
 def _graph(n_nodes: int, isl_a: np.ndarray, isl_b: np.ndarray) -> csr_array:
@@ -479,6 +480,7 @@ def collective_time(
     light2 = np.repeat(np.asarray(range_m, float), 2) / C_M_S
     total = lat_total = 0.0
     share = 0
+    worst, cap_ref = -1.0, 0.0
     for ph, ls, ow, hp in zip(mapping.phases, mapping.routes.links, mapping.routes.owner,
                               mapping.routes.hops, strict=True):  # fmt: skip
         k = len(ph.src)
@@ -494,12 +496,14 @@ def collective_time(
         j = int(np.argmax(t))
         total += ph.repeat * float(t[j])
         lat_total += ph.repeat * float(alpha[j])
+        if ph.repeat * float(t[j] - alpha[j]) > worst:  # the phase that costs the most
+            worst = ph.repeat * float(t[j] - alpha[j])
+            mine = ow == j
+            cap_ref = float(cap2[ls[mine]][np.argmin(per[mine])]) if mine.any() else 0.0
     n = mapping.n
     bw_t = total - lat_total
     bus = 2.0 * (n - 1) / n * size_b * 8.0 / bw_t if bw_t > 0 else np.inf
-    used = np.unique(np.concatenate(mapping.routes.links))
-    cap_med = float(np.median(cap2[used])) if len(used) else 0.0
-    return CollectiveTime(total, bus, lat_total, share, bw_t, cap_med)
+    return CollectiveTime(total, bus, lat_total, share, bw_t, cap_ref)
 
 
 class GraphAllReduce:
