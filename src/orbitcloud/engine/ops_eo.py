@@ -92,6 +92,9 @@ class EoOps:
         use = {m: np.vstack([u[m] for u in self.uses]) for m in eo.MODES}
         for mode in eo.MODES:
             out[mode].update(eo.network_summary(use[mode]))
+            key = mode.replace("-", "_")
+            for f in ("served_fraction", "queued_gb_peak", "isl_utilisation_max"):
+                ctx.kpis[f"eo_{key}_{f}"] = out[mode][f]
         rows = [(mode, *out[mode].values()) for mode in eo.MODES]
         cols = list(zip(*rows, strict=True))
         keys = ["mode", *out["raw-downlink"].keys()]
