@@ -18,6 +18,7 @@ from orbitcloud.network import flows as fl
 from orbitcloud.workloads import earth_observation as eo
 
 DT = 60.0
+ALLOC = fl.allocate_to_ground
 FPB, FRAC = 2e4, 0.02
 GB = 1e9
 
@@ -43,7 +44,7 @@ def time_to_insight_min(isl_bps: float, down_bps: float, x_b: float, n: int = 1)
     n_t = 40
     routes = relay_routes(n_t, isl_bps, down_bps, n)
     flops = np.zeros((n_t, n))
-    _, out, use = eo.advance_routed(eo.Backlog.empty(n), burst(n_t, x_b, n), routes, flops, DT,
+    _, out, use = eo.advance_routed(eo.Backlog.empty(n), burst(n_t, x_b, n), routes, ALLOC, flops, DT,
                                     FPB, FRAC)  # fmt: skip
     s = eo.insight_summary(out.captured_b, out.raw_done_b, out.edge_done_b, out.product_down_b,
                            DT, 0.0)  # fmt: skip
@@ -115,7 +116,7 @@ def test_direct_routes_reproduce_the_fifo_model(seed):
                                   d, np.arange(n)) for d in down_bps]  # fmt: skip
     s0 = eo.Backlog.empty(n)
     ref_state, ref = eo.advance(s0, cap, down_bps * (DT / 8.0), flops, DT, FPB, FRAC)
-    state, out, _ = eo.advance_routed(s0, cap, routes, flops, DT, FPB, FRAC)
+    state, out, _ = eo.advance_routed(s0, cap, routes, ALLOC, flops, DT, FPB, FRAC)
     for f in ("raw_done_b", "edge_done_b", "product_down_b"):
         np.testing.assert_array_equal(getattr(out, f), getattr(ref, f))
     np.testing.assert_array_equal(state.raw_b, ref_state.raw_b)
@@ -127,9 +128,11 @@ def test_routed_advance_is_split_invariant_and_conserves_bytes(seed, cut):
     cap, down_bps, flops = drivers(seed)
     routes = isl_ring_routes(down_bps, seed)
     s0 = eo.Backlog.empty(cap.shape[1])
-    whole, out, use = eo.advance_routed(s0, cap, routes, flops, DT, FPB, FRAC)
-    half, o1, u1 = eo.advance_routed(s0, cap[:cut], routes[:cut], flops[:cut], DT, FPB, FRAC)
-    both, o2, u2 = eo.advance_routed(half, cap[cut:], routes[cut:], flops[cut:], DT, FPB, FRAC)
+    whole, out, use = eo.advance_routed(s0, cap, routes, ALLOC, flops, DT, FPB, FRAC)
+    half, o1, u1 = eo.advance_routed(s0, cap[:cut], routes[:cut], ALLOC, flops[:cut], DT, FPB, FRAC)
+    both, o2, u2 = eo.advance_routed(
+        half, cap[cut:], routes[cut:], ALLOC, flops[cut:], DT, FPB, FRAC
+    )
     for f in ("raw_b", "unprocessed_b", "product_b"):
         np.testing.assert_array_equal(getattr(whole, f), getattr(both, f))
     for f in ("raw_done_b", "edge_done_b", "product_down_b"):
@@ -154,8 +157,10 @@ def test_relaying_over_isls_delivers_more_and_sooner_than_waiting_for_a_pass():
     s0 = eo.Backlog.empty(n)
     direct = [fl.routes_to_ground(n, np.zeros(0, int), np.zeros(0, int), np.zeros(0), np.zeros(0),
                                   d, np.arange(n)) for d in down_bps]  # fmt: skip
-    _, o_direct, _ = eo.advance_routed(s0, cap, direct, flops, DT, FPB, FRAC)
-    _, o_isl, _ = eo.advance_routed(s0, cap, isl_ring_routes(down_bps, 7), flops, DT, FPB, FRAC)
+    _, o_direct, _ = eo.advance_routed(s0, cap, direct, ALLOC, flops, DT, FPB, FRAC)
+    _, o_isl, _ = eo.advance_routed(
+        s0, cap, isl_ring_routes(down_bps, 7), ALLOC, flops, DT, FPB, FRAC
+    )
     assert o_isl.raw_done_b.sum() >= o_direct.raw_done_b.sum()
     s_d = eo.insight_summary(cap, o_direct.raw_done_b, o_direct.edge_done_b,
                              o_direct.product_down_b, DT, 0.0)  # fmt: skip

@@ -71,7 +71,8 @@ class EoOps:
             ))  # fmt: skip
         flops = np.asarray(sp.flops, dtype=float)[:, s] * usable[:, s]
         self.backlog, out, use = eo.advance_routed(
-            self.backlog, cap_b, routes, flops, self.dt, spec.processing_flop_per_byte,
+            self.backlog, cap_b, routes, fl.allocate_to_ground, flops, self.dt,
+            spec.processing_flop_per_byte,
             spec.product_fraction,
         )  # fmt: skip
         self.uses.append(use)

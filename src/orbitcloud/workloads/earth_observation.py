@@ -27,12 +27,12 @@ shows in the time to insight. Each mode's traffic is routed alone (they are alte
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 import numpy as np
 
-from orbitcloud.network.flows import GroundRoutes, allocate_to_ground
 from orbitcloud.scenario.operations import RegionSpec
 from orbitcloud.workloads.latency import N_BINS, hist_percentiles, latency_bin
 from orbitcloud.workloads.regions import in_region
@@ -235,6 +235,24 @@ def advance(
     return Backlog(raw_b, unproc_b, prod_b), out
 
 
+class StepRoutes(Protocol):
+    """One step's routes as hops over resources (``orbitcloud.network.flows.GroundRoutes``)."""
+
+    @property
+    def capacity_bps(self) -> np.ndarray: ...
+    @property
+    def n_isl_dir(self) -> int: ...
+    @property
+    def hop_flow(self) -> np.ndarray: ...
+    @property
+    def hop_res(self) -> np.ndarray: ...
+
+
+Allocate = Callable[[Any, np.ndarray, float], tuple[np.ndarray, np.ndarray]]
+"""``allocate(routes, demand, unit_per_bps) -> (served, load per resource)``, e.g.
+``orbitcloud.network.flows.allocate_to_ground`` (passed in: workloads do not import network)."""
+
+
 USE_COLUMNS = (
     "sent_b",
     "queued_b",
@@ -251,7 +269,7 @@ imager with bytes to send): bytes carried, capacity in the step [B] and the larg
 load/capacity, for the directed ISLs and the downlinks."""
 
 
-def _step_use(r: GroundRoutes, dem: np.ndarray, load: np.ndarray, unit: float) -> np.ndarray:
+def _step_use(r: StepRoutes, dem: np.ndarray, load: np.ndarray, unit: float) -> np.ndarray:
     """One row of :data:`USE_COLUMNS` (without the queue) from a step's allocation."""
     busy = np.zeros(len(r.capacity_bps), dtype=bool)
     busy[r.hop_res[dem[r.hop_flow] > 0]] = True
@@ -266,7 +284,11 @@ def _step_use(r: GroundRoutes, dem: np.ndarray, load: np.ndarray, unit: float) -
 
 
 def _flow_queue(
-    arrivals: np.ndarray, routes: Sequence[GroundRoutes], backlog0: np.ndarray, unit: float
+    arrivals: np.ndarray,
+    routes: Sequence[StepRoutes],
+    allocate: Allocate,
+    backlog0: np.ndarray,
+    unit: float,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per-step flows of one queue per imager: served (n_t, n), backlog (n,), use (n_t, 8)."""
     n_t, n = arrivals.shape
@@ -275,7 +297,7 @@ def _flow_queue(
     use = np.zeros((n_t, len(USE_COLUMNS)))
     for k in range(n_t):  # loop over time, vectorised over imagers and links
         b += arrivals[k]
-        s, load = allocate_to_ground(routes[k], b, unit)
+        s, load = allocate(routes[k], b, unit)
         served[k] = s
         use[k] = _step_use(routes[k], b, load, unit)
         b -= s
@@ -286,7 +308,8 @@ def _flow_queue(
 def advance_routed(
     state: Backlog,
     captured_b: np.ndarray,
-    routes: Sequence[GroundRoutes],
+    routes: Sequence[StepRoutes],
+    allocate: Allocate,
     processing_flop_s: np.ndarray,
     step_s: float,
     processing_flop_per_byte: float,
@@ -298,6 +321,8 @@ def advance_routed(
     ----------
     routes : one :class:`~orbitcloud.network.flows.GroundRoutes` per step, sources in imager
         order
+    allocate : the rate allocation on a step's routes
+        (:func:`orbitcloud.network.flows.allocate_to_ground`: max-min fair)
     (others as :func:`advance`)
 
     Returns
@@ -309,9 +334,9 @@ def advance_routed(
     unit = step_s / 8.0
     proc_cap = processing_flop_s * step_s / processing_flop_per_byte
     processed, unproc_b = fifo_drain(captured_b, proc_cap, state.unprocessed_b)
-    raw_done, raw_b, raw_use = _flow_queue(captured_b, routes, state.raw_b, unit)
+    raw_done, raw_b, raw_use = _flow_queue(captured_b, routes, allocate, state.raw_b, unit)
     prod_done, prod_b, prod_use = _flow_queue(
-        processed * product_fraction, routes, state.product_b, unit
+        processed * product_fraction, routes, allocate, state.product_b, unit
     )
     out = EoOutputs(captured_b, raw_done, prod_done / product_fraction, prod_done)
     use = {"raw-downlink": raw_use, "orbital-edge": prod_use}
