@@ -113,6 +113,14 @@ def test_route_backwards_over_an_isl_uses_its_reverse_direction():
     assert sorted(r.hop_res.tolist()) == [1, 2 + 1]  # ISL 0 reversed (0 -> 1), then down at 1
 
 
+def test_a_link_without_capacity_relays_nothing():
+    # 0 - 1 short but dead (capacity 0), 0 - 2 - 1 long and live; only 1 sees a station
+    r = routes(3, [0, 0, 2], [1, 2, 1], [10.0, 100.0, 100.0], [0.0, 5.0, 5.0], [0, 9, 0], [0])
+    np.testing.assert_array_equal(r.isl_hops, [2])
+    assert r.n_isl_dir == 4  # the dead link is not a resource
+    np.testing.assert_array_equal(r.path_capacity_bps(), [5.0])
+
+
 def test_unreachable_source_gets_no_route_and_no_rate():
     r = routes(3, [0], [1], [10.0], [5.0], [0, 0, 4], [0, 2])
     np.testing.assert_array_equal(r.reachable, [False, True])

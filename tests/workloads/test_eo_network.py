@@ -47,14 +47,16 @@ def runs():
         "off": run(doc(10.0, route=False)),
         "isl": run(doc(10.0)),
         "thin": run(doc(0.05)),
+        "failed": run({**doc(10.0), "events": [{"kind": "isl_failures", "fraction": 1.0}]}),
     }
 
 
 def test_relaying_over_isls_cuts_the_time_to_insight(runs):
     raw = {k: runs[k][0]["raw-downlink"] for k in runs}
     assert raw["isl"]["insight_mean_min"] < raw["none"]["insight_mean_min"]
-    # routing switched off behaves as if there were no ISLs
+    # routing switched off, or every ISL failed, behaves as if there were no ISLs
     assert raw["off"] == raw["none"]
+    assert raw["failed"] == raw["none"]
     assert raw["none"]["isl_utilisation_max"] is None
     assert raw["isl"]["isl_utilisation_max"] > 0
 

@@ -65,10 +65,12 @@ class EoOps:
             up = stations & ev.ground_up(len(self.ground), float(unix[t]), self.events.gw_down)
             down = fl.best_downlink_bps(snap.gsl_ground, snap.gsl_sat, snap.gsl_capacity_bps, up,
                                         snap.n_sat, fixed)  # fmt: skip
-            routes.append(fl.routes_to_ground(
-                snap.n_sat, snap.isl_a, snap.isl_b, snap.isl_range_m, snap.isl_capacity_bps,
-                down, s, spec.route_over_isls,
-            ))  # fmt: skip
+            ia, ib, ir, ic = snap.isl_a, snap.isl_b, snap.isl_range_m, snap.isl_capacity_bps
+            if self.events.isl_failures and spec.route_over_isls:
+                ok = self.events.isl_up(ctx, ia, ib, float(unix[t]))
+                ia, ib, ir, ic = ia[ok], ib[ok], ir[ok], ic[ok]
+            routes.append(fl.routes_to_ground(snap.n_sat, ia, ib, ir, ic, down, s,
+                                              spec.route_over_isls))  # fmt: skip
         flops = np.asarray(sp.flops, dtype=float)[:, s] * usable[:, s]
         self.backlog, out, use = eo.advance_routed(
             self.backlog, cap_b, routes, fl.allocate_to_ground, flops, self.dt,

@@ -121,7 +121,8 @@ def routes_to_ground(
         direction [bit/s], range [m])
     down_bps : (n_sat,) downlink rate of each satellite [bit/s] (:func:`best_downlink_bps`)
     sources : (n_src,) source satellites
-    use_isls : relay over ISLs
+    use_isls : relay over ISLs (those with capacity > 0; resource ``e`` and ``m + e`` then
+        index the ISLs that are left, in their order)
 
     References
     ----------
@@ -129,6 +130,11 @@ def routes_to_ground(
     multi-source form: ``scipy.sparse.csgraph.dijkstra(..., min_only=True)``.
     """
     src = np.asarray(sources, dtype=np.int64)
+    live = np.asarray(isl_capacity_bps) > 0  # a link that carries nothing relays nothing
+    if use_isls and not live.all():
+        isl_a, isl_b, isl_range_m, isl_capacity_bps = (
+            x[live] for x in (isl_a, isl_b, isl_range_m, isl_capacity_bps)
+        )
     m = len(isl_a) if use_isls else 0
     cap = np.concatenate([isl_capacity_bps[:m], isl_capacity_bps[:m], down_bps]).astype(float)
     roots = np.flatnonzero(down_bps > 0)
