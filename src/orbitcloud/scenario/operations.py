@@ -63,6 +63,13 @@ class RequestClassSpec(Model):
     slo_ttft_ms: float = Field(gt=0, le=1e8, description="time-to-first-token objective [ms]")
     max_wait_s: float = Field(gt=0, le=1e6, description="longest queue wait before a drop [s]")
     priority: int = Field(1, ge=0, le=100, description="lower is served first")
+    payload_bytes: int = Field(
+        0,
+        ge=0,
+        le=10**10,
+        description="bytes sent up with each request (an image, audio), routed as a flow over "
+        "the uplink and ISLs to a serving satellite; 0: text only, no flow work",
+    )
 
     @model_validator(mode="after")
     def _model(self) -> RequestClassSpec:
