@@ -272,12 +272,14 @@ def ring_order(nodes: np.ndarray, hops: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Routes:
-    """Each transfer of each phase as directed link ids (2 x link + direction)."""
+    """Each transfer of each phase as the node pairs (hops) it crosses, in order of discovery."""
 
-    links: list[np.ndarray]
-    """per phase: concatenated directed link ids of all its transfers"""
+    u: list[np.ndarray]
+    """per phase: sending end of every hop of every transfer"""
+    v: list[np.ndarray]
+    """per phase: receiving end of every hop"""
     owner: list[np.ndarray]
-    """per phase: the transfer each entry of ``links`` belongs to"""
+    """per phase: the transfer each hop belongs to"""
     hops: list[np.ndarray]
     """per phase: (k,) hops of each transfer"""
 
@@ -301,12 +303,64 @@ class CollectiveTime:
     costliest phase) [bit/s]: the capacity the knee refers to"""
 
 
+class LinkGraph:
+    """The undirected graph of a link set, independent of the order links are listed in.
+
+    Built from the sorted distinct node pairs, so routes and ring orders depend only on which
+    links are up. Breadth-first trees (hop distance and predecessor rows) are computed on
+    demand per source and kept.
+    """
+
+    def __init__(self, isl_a: np.ndarray, isl_b: np.ndarray, n_nodes: int) -> None:
+        lo = np.minimum(isl_a, isl_b).astype(np.int64)
+        hi = np.maximum(isl_a, isl_b).astype(np.int64)
+        self.key = np.unique(lo * n_nodes + hi)
+        self.n = n_nodes
+        pa, pb = np.divmod(self.key, n_nodes)
+        self.g = csr_array(
+            (np.ones(2 * len(pa)), (np.concatenate([pa, pb]), np.concatenate([pb, pa]))),
+            shape=(n_nodes, n_nodes),
+        )
+        self.g.sort_indices()
+        self._rows: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._adj: tuple[list[int], list[int]] | None = None
+
+    @staticmethod
+    def key_of(isl_a: np.ndarray, isl_b: np.ndarray, n_nodes: int) -> bytes:
+        """The graph's identity: its sorted distinct pairs."""
+        lo = np.minimum(isl_a, isl_b).astype(np.int64)
+        hi = np.maximum(isl_a, isl_b).astype(np.int64)
+        return np.unique(lo * n_nodes + hi).tobytes()
+
+    def has(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+        """Whether a link joins u and v (either way)."""
+        if not len(self.key):
+            return np.zeros(len(u), bool)
+        k = np.minimum(u, v).astype(np.int64) * self.n + np.maximum(u, v)
+        i = np.minimum(np.searchsorted(self.key, k), len(self.key) - 1)
+        return self.key[i] == k
+
+    def rows(self, src: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(hops, predecessor) rows of the breadth-first trees from nodes ``src``."""
+        need = [int(x) for x in dict.fromkeys(src.tolist()) if int(x) not in self._rows]
+        if need:
+            d, p = shortest_path(self.g, unweighted=True, indices=need, return_predecessors=True)
+            for i, x in enumerate(need):
+                self._rows[x] = (d[i], p[i])
+        if not len(src):
+            return np.zeros((0, self.n)), np.zeros((0, self.n), np.int64)
+        return (np.stack([self._rows[int(x)][0] for x in src]),
+                np.stack([self._rows[int(x)][1] for x in src]))  # fmt: skip
+
+    def adjacency(self) -> tuple[list[int], list[int]]:
+        """CSR (indptr, indices) as lists, neighbours in increasing order."""
+        if self._adj is None:
+            self._adj = (self.g.indptr.tolist(), self.g.indices.tolist())
+        return self._adj
+
+
 def _graph(n_nodes: int, isl_a: np.ndarray, isl_b: np.ndarray) -> csr_array:
-    w = np.ones(2 * len(isl_a))
-    return csr_array(
-        (w, (np.concatenate([isl_a, isl_b]), np.concatenate([isl_b, isl_a]))),
-        shape=(n_nodes, n_nodes),
-    )
+    return LinkGraph(isl_a, isl_b, n_nodes).g
 
 
 @dataclass(frozen=True)
@@ -318,6 +372,8 @@ class Mapping:
     connected: bool
     n: int
     """members taking part"""
+    lookup: _DirectedLinks | None = None
+    """directed link ids of the links it was mapped on (when given as arrays)"""
 
 
 def map_schedule(
@@ -338,38 +394,35 @@ def map_schedule(
     n_nodes : nodes of the graph
     isl_a, isl_b : (q,) undirected links
     """
-    g = _graph(n_nodes, isl_a, isl_b)
-    lookup = _DirectedLinks(isl_a, isl_b, n_nodes)
-    order = greedy_ring(members, g)
+    m = map_on(LinkGraph(isl_a, isl_b, n_nodes), algorithm, members, size_b)
+    return Mapping(m.phases, m.routes, m.connected, m.n, _DirectedLinks(isl_a, isl_b, n_nodes))
+
+
+def map_on(graph: LinkGraph, algorithm: str, members: np.ndarray, size_b: float) -> Mapping:
+    """:func:`map_schedule` on a prepared :class:`LinkGraph` (routes as node pairs)."""
+    order = greedy_ring(members, graph)
     if order is None:
-        return Mapping([], Routes([], [], []), False, len(members))
+        return Mapping([], Routes([], [], [], []), False, len(members))
     ordered = members[order]
     phases = allreduce_schedule(algorithm, len(members), size_b)
-    # shortest-path trees only from the sources of transfers without a direct link
-    need: set[int] = set()
-    for ph in phases:
-        direct = lookup.has(ordered[ph.src], ordered[ph.dst])
-        need.update(ph.src[~direct].tolist())
-    pred_o = np.full((len(members), n_nodes), -9999, np.int64)
-    if need:
-        src = np.array(sorted(need))
-        _, pr = shortest_path(g, unweighted=True, indices=ordered[src], return_predecessors=True)
-        pred_o[src] = pr
-    routes = _route(phases, ordered, pred_o, lookup)
-    return Mapping(phases, routes, True, len(members))
+    return Mapping(phases, _route(phases, ordered, graph), True, len(members))
 
 
-def greedy_ring(members: np.ndarray, g: csr_array) -> np.ndarray | None:
+def greedy_ring(members: np.ndarray, graph: LinkGraph | csr_array) -> np.ndarray | None:
     """A Hamiltonian-ish ring over ``members``: from the first, go to the nearest (fewest hops)
     unvisited member, the lowest position on ties; a direct neighbour when there is one, else
-    a breadth-first search from where the walk is. None when some member cannot be reached.
+    the breadth-first tree from where the walk is. None when some member cannot be reached.
 
     Same order as :func:`ring_order` on the hop matrix, without the all-pairs search.
     """
+    if not isinstance(graph, LinkGraph):
+        a, b = graph.nonzero()
+        graph = LinkGraph(a, b, graph.shape[0])
     n = len(members)
-    pos = np.full(g.shape[0], -1, np.int64)
+    pos = np.full(graph.n, -1, np.int64)
     pos[members] = np.arange(n)
-    indptr, indices = g.indptr.tolist(), pos[g.indices].tolist()
+    indptr, nbr = graph.adjacency()
+    posl = pos.tolist()
     mem = members.tolist()
     seen = [False] * n
     seen[0] = True
@@ -377,11 +430,12 @@ def greedy_ring(members: np.ndarray, g: csr_array) -> np.ndarray | None:
     cur = 0
     for _ in range(n - 1):  # a job's satellites: tens to hundreds
         node = mem[cur]
-        nxt = [q for q in indices[indptr[node] : indptr[node + 1]] if q >= 0 and not seen[q]]
+        nxt = [posl[q] for q in nbr[indptr[node] : indptr[node + 1]]]
+        nxt = [q for q in nxt if q >= 0 and not seen[q]]
         if nxt:
             cur = min(nxt)
         else:
-            d = shortest_path(g, unweighted=True, indices=node)[members]
+            d = graph.rows(np.array([node]))[0][0][members]
             d[np.asarray(seen)] = np.inf
             cur = int(np.argmin(d))
             if not np.isfinite(d[cur]):
@@ -405,50 +459,41 @@ class _DirectedLinks:
         self.id = order
         self.n = n_nodes
 
-    def _at(self, u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        k = u.astype(np.int64) * self.n + v
-        i = np.minimum(np.searchsorted(self.key, k), max(len(self.key) - 1, 0))
-        return i, k
-
-    def has(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
-        """Whether a link joins u and v."""
-        if not len(self.key):
-            return np.zeros(len(u), bool)
-        i, k = self._at(u, v)
-        return self.key[i] == k
-
     def __call__(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
-        return self.id[self._at(u, v)[0]]
+        k = u.astype(np.int64) * self.n + v
+        return self.id[np.searchsorted(self.key, k)]
 
 
-def _route(
-    phases: list[Phase], ordered: np.ndarray, pred_o: np.ndarray, lookup: _DirectedLinks
-) -> Routes:
-    """Each transfer's directed links: the direct link if there is one, else the walk back
-    from its destination along the shortest-path tree of its source (``pred_o`` rows in ring
-    order), all transfers of a phase at once."""
-    links, owner, hops = [], [], []
+def _route(phases: list[Phase], ordered: np.ndarray, graph: LinkGraph) -> Routes:
+    """Each transfer's hops: the direct link if there is one, else the walk back from its
+    destination along the breadth-first tree of its source, all transfers of a phase at once."""
+    us, vs, owner, hops = [], [], [], []
     for ph in phases:
-        src = ph.src
-        root = ordered[src]
+        root = ordered[ph.src]
         v = ordered[ph.dst].copy()
-        hp = np.zeros(len(src), np.int64)
-        direct = lookup.has(root, v)
+        hp = np.zeros(len(root), np.int64)
+        direct = graph.has(root, v)
         dl = np.flatnonzero(direct)
-        ls, ow = [lookup(root[dl], v[dl])], [dl]
+        lu, lv, ow = [root[dl]], [v[dl]], [dl]
         hp[dl] = 1
         act = np.flatnonzero(~direct & (v != root))
+        if len(act):
+            srcs = np.unique(root[act])
+            pred = graph.rows(srcs)[1]
+            row = np.searchsorted(srcs, root)
         while len(act):
-            u = pred_o[src[act], v[act]]
-            ls.append(lookup(u, v[act]))
+            u = pred[row[act], v[act]]
+            lu.append(u)
+            lv.append(v[act].copy())
             ow.append(act)
             hp[act] += 1
             v[act] = u
             act = act[u != root[act]]
-        links.append(np.concatenate(ls))
+        us.append(np.concatenate(lu))
+        vs.append(np.concatenate(lv))
         owner.append(np.concatenate(ow))
         hops.append(hp)
-    return Routes(links, owner, hops)
+    return Routes(us, vs, owner, hops)
 
 
 def collective_time(
@@ -457,6 +502,7 @@ def collective_time(
     range_m: np.ndarray,
     hop_latency_s: float,
     size_b: float,
+    lookup: _DirectedLinks | None = None,
 ) -> CollectiveTime:
     """Time of a mapped collective on this step's link capacities.
 
@@ -471,7 +517,9 @@ def collective_time(
     range_m : (q,) link range [m]
     hop_latency_s : per-hop latency (terminal, switching, software) [s]
     size_b : the all-reduced vector [byte] (for the bus bandwidth)
+    lookup : directed link ids of this step's link arrays (default: the mapping's own)
     """
+    lookup = lookup if lookup is not None else mapping.lookup
     if not mapping.connected:
         return CollectiveTime(np.inf, 0.0, np.inf, 0, np.inf, 0.0)
     if not mapping.phases:
@@ -481,8 +529,10 @@ def collective_time(
     total = lat_total = 0.0
     share = 0
     worst, cap_ref = -1.0, 0.0
-    for ph, ls, ow, hp in zip(mapping.phases, mapping.routes.links, mapping.routes.owner,
-                              mapping.routes.hops, strict=True):  # fmt: skip
+    assert lookup is not None, "collective_time needs the step's link ids"
+    r = mapping.routes
+    for ph, hu, hv, ow, hp in zip(mapping.phases, r.u, r.v, r.owner, r.hops, strict=True):
+        ls = lookup(hu, hv)
         k = len(ph.src)
         load = np.bincount(ls, minlength=len(cap2))
         share = max(share, int(load.max(initial=0)))
@@ -548,18 +598,23 @@ class GraphAllReduce:
         self.per_node = per_node
         self.intra_bps = intra_bps
         self.intra_size_b = size_b if intra_size_b is None else intra_size_b
-        self._key: tuple[bytes, bytes, bytes] | None = None
-        self._mapping: Mapping | None = None
+        self._graph_key: bytes | None = None
+        self._graph: LinkGraph | None = None
+        self._maps: dict[bytes, Mapping] = {}
 
     def time(self, t: int, nodes: np.ndarray) -> CollectiveTime:
         """The all-reduce among satellites ``nodes`` at step ``t`` of the chunk."""
         a, b, cap, rng = self.links[t]
         nodes = np.sort(np.asarray(nodes, np.int64))
-        key = (a.tobytes(), b.tobytes(), nodes.tobytes())
-        if key != self._key or self._mapping is None:
-            self._mapping = map_schedule(self.algorithm, nodes, self.size_b, self.n_nodes, a, b)
-            self._key = key
-        inter = collective_time(self._mapping, cap, rng, self.hop_latency_s, self.size_b)
+        gkey = LinkGraph.key_of(a, b, self.n_nodes)
+        if gkey != self._graph_key or self._graph is None:  # a pure function of the link set
+            self._graph, self._graph_key, self._maps = LinkGraph(a, b, self.n_nodes), gkey, {}
+        mapping = self._maps.get(nodes.tobytes())
+        if mapping is None:
+            mapping = map_on(self._graph, self.algorithm, nodes, self.size_b)
+            self._maps[nodes.tobytes()] = mapping
+        lookup = _DirectedLinks(a, b, self.n_nodes)
+        inter = collective_time(mapping, cap, rng, self.hop_latency_s, self.size_b, lookup)
         total = hierarchical_allreduce_s(
             self.intra_size_b, self.per_node, self.intra_bps, inter.time_s
         )
