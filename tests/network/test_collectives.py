@@ -143,3 +143,24 @@ def test_ring_order_follows_the_links():
 def test_unknown_algorithm_is_refused():
     with pytest.raises(ValueError, match="allowed"):
         co.allreduce_schedule("butterfly", 4, S)
+
+
+def test_the_time_does_not_depend_on_the_order_links_are_listed_in():
+    """The same links, listed in another order and reversed ends, with their capacities."""
+    rng = np.random.default_rng(4)
+    n = 20
+    a = rng.integers(0, n, 50)
+    b = (a + 1 + rng.integers(0, n - 1, 50)) % n
+    a, b = np.r_[np.arange(n), a], np.r_[(np.arange(n) + 1) % n, b]  # a ring keeps it connected
+    _, first = np.unique(np.minimum(a, b) * n + np.maximum(a, b), return_index=True)
+    a, b = a[np.sort(first)], b[np.sort(first)]  # one link per pair
+    cap = rng.choice([100e9, 400e9, 800e9], len(a))
+    rg = rng.uniform(100, 1000, len(a))
+    members = np.sort(rng.choice(n, 12, replace=False))
+    want = co.GraphAllReduce([(a, b, cap, rg)], n, "ring", S, HOP, 4, 4 * B).time(0, members)
+    p = rng.permutation(len(a))
+    flip = rng.random(len(a)) < 0.5
+    a2, b2 = np.where(flip, b, a)[p], np.where(flip, a, b)[p]
+    got = co.GraphAllReduce([(a2, b2, cap[p], rg[p])], n, "ring", S, HOP, 4, 4 * B).time(0, members)
+    assert got.time_s == pytest.approx(want.time_s, rel=1e-12)
+    assert got.link_capacity_bps == want.link_capacity_bps
