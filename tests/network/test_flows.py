@@ -214,3 +214,36 @@ def test_direct_routes_give_min_of_demand_and_own_downlink():
     np.testing.assert_allclose(rate, [3.0, 0.0, 3.0])
     rate, _ = fl.allocate_to_ground(r, np.array([30.0, 30.0, 30.0]), 60.0 / 8.0)
     np.testing.assert_allclose(rate, [15.0, 0.0, 30.0 * 1.0])
+
+
+def test_payload_flow_by_hand_processor_sharing():
+    # endpoint 0 sees satellites 0 and 1 (uplinks 10 each, 500 m); server is satellite 2;
+    # ISL 0-2: capacity 4, 100 m; ISL 1-2: capacity 100, 300 m. Shortest: up to 0, then 0 -> 2.
+    isl = (np.array([0, 1]), np.array([2, 2]), np.array([100.0, 300.0]), np.array([4.0, 100.0]))
+    gsl = (np.array([0, 0]), np.array([0, 1]), np.array([500.0, 500.0]), np.array([10.0, 10.0]))
+    b = 1.0  # bits per payload
+    # demand 2 on capacity 4: rho = 0.5, all carried, delay (b / 4) / (1 - 0.5) = b / 2
+    carried, delay = fl.payload_delivery(3, isl, gsl, np.array([0]), np.array([2]),
+                                         np.array([2.0]), np.array([b]))  # fmt: skip
+    np.testing.assert_allclose(carried, [1.0], rtol=1e-12)
+    np.testing.assert_allclose(delay, [b / 2], rtol=1e-12)
+    # demand 8: rho = 2, carried RHO_MAX / 2, delay (b / 4) / (1 - RHO_MAX)
+    carried, delay = fl.payload_delivery(3, isl, gsl, np.array([0]), np.array([2]),
+                                         np.array([8.0]), np.array([b]))  # fmt: skip
+    np.testing.assert_allclose(carried, [fl.RHO_MAX / 2], rtol=1e-12)
+    np.testing.assert_allclose(delay, [b / 4 / (1 - fl.RHO_MAX)], rtol=1e-12)
+    # two flows on the same ISL (demands 1 and 1): each sees 4 - 1 = 3 left, rho = 1/3
+    carried, delay = fl.payload_delivery(3, isl, gsl, np.array([0, 0]), np.array([2, 2]),
+                                         np.array([1.0, 1.0]), np.array([b, b]))  # fmt: skip
+    np.testing.assert_allclose(carried, [1.0, 1.0], rtol=1e-12)
+    np.testing.assert_allclose(delay, [b / 3 / (1 - 1 / 3)] * 2, rtol=1e-12)
+
+
+def test_payload_without_a_path_is_not_carried():
+    isl = (np.array([0]), np.array([1]), np.array([100.0]), np.array([4.0]))
+    gsl = (np.array([1]), np.array([0]), np.array([500.0]), np.array([10.0]))  # endpoint 1 only
+    carried, delay = fl.payload_delivery(3, isl, gsl, np.array([0, 1, 1]), np.array([1, 1, 2]),
+                                         np.array([1.0, 1.0, 1.0]), np.array([1.0] * 3))  # fmt: skip
+    np.testing.assert_array_equal(carried, [0.0, 1.0, 0.0])  # sat 2 is not connected
+    assert np.isinf(delay[[0, 2]]).all()
+    assert np.isfinite(delay[1])

@@ -109,6 +109,7 @@ class InferenceOps:
             np.array([c.max_wait_s for c in cl]), np.array([c.slo_ttft_ms for c in cl]) / 1e3,
             self.fig.output_tokens, sc.scheduling.rounds, region_idx, len(self.region_names),
             self.n_sat, self.dc_names, idle, full, counted,
+            payload_bits=np.array([c.payload_bytes * 8.0 for c in cl]),
         )  # fmt: skip
 
     # ------------------------------------------------------------------------------ process
@@ -147,10 +148,10 @@ class InferenceOps:
                            else np.ones(n_dc, bool))  # fmt: skip
         ground_up = ev.ground_up(len(self.g), tu, self.events.gw_down,
                                  self.ground_outage[out_active] if out_active else None)  # fmt: skip
-        ia, ib, ir = snap.isl_a, snap.isl_b, snap.isl_range_m
+        ia, ib, ir, ic = snap.isl_a, snap.isl_b, snap.isl_range_m, snap.isl_capacity_bps
         if self.events.isl_failures:
             up = self.events.isl_up(ctx, ia, ib, tu)
-            ia, ib, ir = ia[up], ib[up], ir[up]
+            ia, ib, ir, ic = ia[up], ib[up], ir[up], ic[up]
         work, prefill, user_tps, server_ok = sv.step_servers(self.fig, usable, tps, capf, dc_up)
         view = StepView(
             k=k, dt_s=float(ctx.grid.step_s), n_sat=self.n_sat, n_dc=n_dc, n_ground=len(self.g),
@@ -166,6 +167,7 @@ class InferenceOps:
             access_rtt_s=self.ter.access_rtt_ms / 1e3,
             orbital_access_rtt_s=self.inf.orbital_access_rtt_ms / 1e3,
             min_battery_soc=ctx.scenario.scheduling.min_battery_soc,
+            isl_capacity_bps=ic, gsl_capacity_bps=snap.gsl_capacity_bps,
         )  # fmt: skip
         ci, cc = np.nonzero(cnt)
         return svc.ServiceStep(k, ev.outage_period(self.events.outage_windows, tu), view, ci, cc,

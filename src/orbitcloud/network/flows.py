@@ -251,3 +251,87 @@ def allocate_to_ground(
         load = np.bincount(routes.hop_res, weights=rate[routes.hop_flow], minlength=len(cap))
         return rate, load
     return max_min_fair(routes.hop_flow, routes.hop_res, cap, dem)
+
+
+RHO_MAX = 0.95
+"""Highest load a flow's path is offered (processor sharing, :func:`payload_delivery`); the
+rest of its demand is refused, so the delay stays finite (at most 20 x the transfer time)."""
+
+
+def payload_delivery(
+    n_sat: int,
+    isl: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    gsl: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    src_ground: np.ndarray,
+    dst_sat: np.ndarray,
+    demand_bps: np.ndarray,
+    payload_bits: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Request payloads sent from ground endpoints up to serving satellites, as flows.
+
+    Each flow (a group of requests from endpoint ``src_ground`` served on ``dst_sat``) takes
+    the uplink and ISL path of least length (Dijkstra over the live ISLs from each distinct
+    server; the endpoint picks the ground link minimising range + ISL distance), rates are
+    max-min fair over the directed ISLs and uplinks (:func:`max_min_fair`). The capacity left
+    to a flow, c = min over its links of (capacity - others' load), serves its requests as a
+    processor-sharing queue: load rho = demand / c, offered up to :data:`RHO_MAX` (the rest is
+    refused), and a payload of b bits takes (b / c) / (1 - rho) on average (M/G/1-PS mean
+    sojourn time: L. Kleinrock, *Queueing Systems, Vol. 2*, 1976, sec. 4.4).
+
+    Parameters
+    ----------
+    n_sat : satellites
+    isl : (isl_a, isl_b, range [m], capacity per direction [bit/s]) of the ISLs that are up
+    gsl : (ground, satellite, range [m], capacity [bit/s]) of the usable ground links
+    src_ground, dst_sat : (P,) endpoint and serving satellite of each flow
+    demand_bps : (P,) offered payload rate of each flow [bit/s] (requests x bits / step)
+    payload_bits : (P,) bits of one request's payload
+
+    Returns
+    -------
+    carried : (P,) fraction of the flow's requests carried [1] (0 without a path)
+    delay_s : (P,) mean transfer time of a carried payload [s] (inf without a path)
+    """
+    isl_a, isl_b, isl_r, isl_c = (np.asarray(x) for x in isl)
+    g_g, g_s, g_r, g_c = (np.asarray(x) for x in gsl)
+    live = isl_c > 0
+    a, b = isl_a[live].astype(np.int64), isl_b[live].astype(np.int64)
+    m, q, n_p = len(a), len(g_g), len(src_ground)
+    cap = np.concatenate([isl_c[live], isl_c[live], g_c]).astype(float)
+    dst, row = np.unique(np.asarray(dst_sat, dtype=np.int64), return_inverse=True)
+    graph = csr_array((isl_r[live].astype(float), (a, b)), shape=(n_sat, n_sat))
+    dist, pred = dijkstra(graph, directed=False, indices=dst, return_predecessors=True)
+    dist, pred = np.atleast_2d(dist), np.atleast_2d(pred)
+    # best ground link of each flow: min over its endpoint's links of range + distance
+    if q:
+        cand = np.where(g_g[None, :] == np.asarray(src_ground)[:, None],
+                        g_r[None, :] + dist[row][:, g_s], np.inf)  # fmt: skip
+        up = np.argmin(cand, axis=1)
+        ok = np.isfinite(cand[np.arange(n_p), up])
+    else:
+        up, ok = np.zeros(n_p, np.int64), np.zeros(n_p, bool)
+    keys = np.concatenate([a * n_sat + b, b * n_sat + a])
+    order = np.argsort(keys, kind="stable")
+    flows, res = [np.flatnonzero(ok)], [2 * m + up[ok]]
+    who = np.flatnonzero(ok)
+    cur = g_s[up[ok]].astype(np.int64)
+    while len(who):
+        nxt = pred[row[who], cur]
+        go = nxt >= 0
+        who, cur, nxt = who[go], cur[go], nxt[go]
+        flows.append(who)
+        res.append(order[np.searchsorted(keys[order], cur * n_sat + nxt)])
+        cur = nxt
+    hf, hr = np.concatenate(flows), np.concatenate(res)
+    dem = np.where(ok, np.asarray(demand_bps, dtype=float), 0.0)
+    rate, load = max_min_fair(hf, hr, cap, dem)
+    left = np.full(n_p, np.inf)
+    np.minimum.at(left, hf, cap[hr] - load[hr] + rate[hf])
+    left = np.where(ok, np.maximum(left, 0.0), 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rho = np.where(left > 0, dem / left, np.inf)
+        carried = np.where(ok & (left > 0), np.minimum(1.0, RHO_MAX / np.maximum(rho, 1e-300)), 0.0)
+        carried = np.where(ok & (dem <= 0), 1.0, carried)
+        delay = np.where(left > 0, np.asarray(payload_bits) / left / (1 - np.minimum(rho, RHO_MAX)),
+                         np.inf)  # fmt: skip
+    return carried, np.where(ok, delay, np.inf)

@@ -90,6 +90,10 @@ class StepView:
     orbital_access_rtt_s: float
     min_battery_soc: float
     _cache: dict | None = None
+    isl_capacity_bps: np.ndarray | None = None
+    """(m,) capacity per direction of the ISLs up this step [bit/s] (payload flows)"""
+    gsl_capacity_bps: np.ndarray | None = None
+    """(q,) capacity of the ground links [bit/s] (payload flows)"""
 
     def route_to_satellites(
         self, cells: np.ndarray, server_sat: np.ndarray, offset_m: np.ndarray

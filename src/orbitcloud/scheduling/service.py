@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from orbitcloud.network import flows as fl
 from orbitcloud.scheduling.policies import Policy, StepView
 from orbitcloud.scheduling.queueing import admit_capacity, class_wait_s, serve_step, split_admitted
 from orbitcloud.workloads.latency import N_BINS, latency_bin
@@ -102,6 +103,8 @@ class ServiceParams:
     """(n_server,) full power [W]"""
     counted: np.ndarray
     """(n_server,) 1.0 where the system pays for the server's time and energy"""
+    payload_bits: np.ndarray | None = None
+    """(n_class,) payload sent up with each request [bit] (0: none, no flow work)"""
 
 
 @dataclass(frozen=True)
@@ -184,7 +187,9 @@ def advance(
 def _step(st: ServiceState, s: ServiceStep, policy: Policy, p: ServiceParams) -> StepRow:
     arr, wait, pieces, dropped = _place(st, s, policy, p)
     pc, pk, pn, ps, pr = pieces.arrays()
-    lat_s = pr + wait[ps, pk] + s.prefill_s[ps, pk]
+    refused, net_s = _payloads(st, s, p, arr, pc, pk, pn, ps)
+    pn = pn - refused
+    lat_s = pr + wait[ps, pk] + s.prefill_s[ps, pk] + net_s
     lat_ms = lat_s * 1e3
     viol = lat_s > p.slo_s[pk]
     reg_p = p.region_of_cell[pc]
@@ -193,6 +198,7 @@ def _step(st: ServiceState, s: ServiceStep, policy: Policy, p: ServiceParams) ->
     dsum = dropped.sum(axis=1)
     _add_at(st.counts, (reg_g, s.period, s.cls, 0), s.count)
     _add_at(st.counts, (reg_g, s.period, s.cls, 2), dsum)
+    _add_at(st.counts, (reg_p, s.period, pk, 2), refused)
     _add_at(st.counts, (reg_p, s.period, pk, 1), pn)
     _add_at(st.counts, (reg_p, s.period, pk, 3), pn * viol)
     for j, key in enumerate(DROP_REASONS):
@@ -206,10 +212,48 @@ def _step(st: ServiceState, s: ServiceStep, policy: Policy, p: ServiceParams) ->
     return StepRow(
         np.bincount(key_g, weights=s.count, minlength=size),
         np.bincount(key_p, weights=pn, minlength=size),
-        np.bincount(key_g, weights=dsum, minlength=size),
+        np.bincount(key_g, weights=dsum, minlength=size)
+        + np.bincount(key_p, weights=refused, minlength=size),
         np.bincount(key_p, weights=pn * lat_ms, minlength=size),
         np.bincount(key_p, weights=pn * viol, minlength=size),
     )
+
+
+def _payloads(
+    st: ServiceState,
+    s: ServiceStep,
+    p: ServiceParams,
+    arr: np.ndarray,
+    pc: np.ndarray,
+    pk: np.ndarray,
+    pn: np.ndarray,
+    ps: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Payload flows of the admitted pieces served in orbit: requests refused by the network
+    (taken back out of the queues, counted as dropped ``network``) and the transfer time of
+    the rest [s] (:func:`orbitcloud.network.flows.payload_delivery`). No work without payloads.
+    """
+    refused = np.zeros(len(pn), dtype=np.int64)
+    net_s = np.zeros(len(pn))
+    bits = p.payload_bits
+    v = s.view
+    if bits is None or not bits.any() or v.isl_capacity_bps is None or v.gsl_capacity_bps is None:
+        return refused, net_s
+    sel = np.flatnonzero((bits[pk] > 0) & (ps < p.n_sat) & (pn > 0))
+    if len(sel) == 0:
+        return refused, net_s
+    ok = v.ground_up[v.gsl_ground]
+    carried, delay = fl.payload_delivery(
+        p.n_sat, (v.isl_a, v.isl_b, v.isl_range_m, v.isl_capacity_bps),
+        (v.gsl_ground[ok], v.gsl_sat[ok], v.gsl_range_m[ok], v.gsl_capacity_bps[ok]),
+        v.cells[pc[sel]], ps[sel], pn[sel] * bits[pk[sel]] / p.step_s, bits[pk[sel]],
+    )  # fmt: skip
+    keep = np.floor(pn[sel] * carried + 1e-9).astype(np.int64)
+    refused[sel] = pn[sel] - keep
+    net_s[sel] = np.where(keep > 0, delay, 0.0)
+    np.add.at(arr, (ps[sel], pk[sel]), -refused[sel])
+    st.dropped["network"] = st.dropped.get("network", 0) + int(refused.sum())
+    return refused, net_s
 
 
 def _add_at(a: np.ndarray, index: Any, values: np.ndarray) -> None:
