@@ -296,20 +296,27 @@ def payload_delivery(
     g_g, g_s, g_r, g_c = (np.asarray(x) for x in gsl)
     live = isl_c > 0
     a, b = isl_a[live].astype(np.int64), isl_b[live].astype(np.int64)
-    m, q, n_p = len(a), len(g_g), len(src_ground)
+    m, n_p = len(a), len(src_ground)
     cap = np.concatenate([isl_c[live], isl_c[live], g_c]).astype(float)
     dst, row = np.unique(np.asarray(dst_sat, dtype=np.int64), return_inverse=True)
     graph = csr_array((isl_r[live].astype(float), (a, b)), shape=(n_sat, n_sat))
     dist, pred = dijkstra(graph, directed=False, indices=dst, return_predecessors=True)
     dist, pred = np.atleast_2d(dist), np.atleast_2d(pred)
-    # best ground link of each flow: min over its endpoint's links of range + distance
-    if q:
-        cand = np.where(g_g[None, :] == np.asarray(src_ground)[:, None],
-                        g_r[None, :] + dist[row][:, g_s], np.inf)  # fmt: skip
-        up = np.argmin(cand, axis=1)
-        ok = np.isfinite(cand[np.arange(n_p), up])
-    else:
-        up, ok = np.zeros(n_p, np.int64), np.zeros(n_p, bool)
+    # best ground link of each flow: min over its endpoint's links of range + distance (the
+    # links of every flow's endpoint gathered as one flat array, no (flows x links) matrix)
+    by_g = np.argsort(g_g, kind="stable")
+    src = np.asarray(src_ground, dtype=np.int64)
+    lo = np.searchsorted(g_g[by_g], src, side="left")
+    cnt = np.searchsorted(g_g[by_g], src, side="right") - lo
+    owner = np.repeat(np.arange(n_p), cnt)
+    link = by_g[np.arange(int(cnt.sum())) - np.repeat(np.cumsum(cnt) - cnt, cnt) + lo[owner]]
+    total = g_r[link] + dist[row[owner], g_s[link]]
+    best = np.full(n_p, np.inf)
+    np.minimum.at(best, owner, total)
+    ok = np.isfinite(best)
+    up = np.zeros(n_p, np.int64)
+    win = np.flatnonzero(total == best[owner])[::-1]  # the first best link wins (written last)
+    up[owner[win]] = link[win]
     keys = np.concatenate([a * n_sat + b, b * n_sat + a])
     order = np.argsort(keys, kind="stable")
     flows, res = [np.flatnonzero(ok)], [2 * m + up[ok]]
