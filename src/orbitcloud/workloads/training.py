@@ -455,10 +455,14 @@ def allocate(
 
     Members that can compute and are not throttled, in the heaviest group joined by ISLs of
     at least ``collective_bps``, fastest (highest capacity) first until ``accelerators`` are
-    covered. The job runs at the pace of its slowest member: rate = accelerators x min peak
-    per accelerator x slowest capacity x MFU. A member that lost an accelerator, or a member
-    used at the previous step that can no longer compute (unless it went dark after a planned
-    stop), is a fault: synchronous training loses its step.
+    covered. The job computes at the pace of its slowest member (accelerators x min peak per
+    accelerator x slowest capacity x MFU) and, with a step model, waits for its communication:
+    rate = compute rate x compute / (compute + exposed communication) (:func:`step_rate`, the
+    all-reduce from ``d.comm`` among the chosen satellites). When enough members can compute
+    but too few are linked at ``collective_bps`` (or the chosen ones are not connected) the
+    step's reason is ``links``. A member that lost an accelerator, or a member used at the
+    previous step that can no longer compute (unless it went dark after a planned stop), is a
+    fault: synchronous training loses its step.
 
     Parameters
     ----------
