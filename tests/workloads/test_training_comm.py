@@ -148,3 +148,33 @@ def test_greedy_ring_matches_the_hop_matrix_order(seed):
         assert got is None
     else:
         np.testing.assert_array_equal(got, co.ring_order(members, hops))
+
+
+@pytest.mark.parametrize(("seed", "cut"), [(0, 1), (1, 17), (2, 39)])
+def test_advance_with_communication_is_split_invariant(seed, cut):
+    """Two chunks give the same rows and state as one (the comm model is sliced with them)."""
+    rng = np.random.default_rng(seed)
+    n_sat, n_t = 12, 40
+    links = []
+    for _ in range(n_t):  # a ring plus random chords, capacities 0.1-1.6 Tbit/s
+        a = np.r_[np.arange(n_sat), rng.integers(0, n_sat, 8)]
+        b = np.r_[(np.arange(n_sat) + 1) % n_sat, rng.integers(0, n_sat, 8)]
+        keep = a != b
+        a, b = a[keep], b[keep]
+        links.append(
+            (a, b, rng.choice([100e9, 400e9, 1600e9], len(a)), rng.uniform(100, 900, len(a)))
+        )
+    p, d = job(n_sat, links=links, n_t=n_t, accelerators=48)
+    d = tr.ClusterDrivers(rng.random((n_t, n_sat)) > 0.1, d.throttled, d.healthy, d.lit_ok,
+                          d.storm, d.accelerators_ok, rng.uniform(0.5, 1.0, (n_t, n_sat)),
+                          d.eclipse_soon, d.links, d.comm)  # fmt: skip
+    sched = tr.JobSchedule(300.0, 30.0, 120.0)
+    s0 = tr.TrainingState.start(n_sat)
+    whole, out = tr.advance(s0, d, p, sched, 60.0)
+    s1, o1 = tr.advance(s0, d.steps(0, cut), p, sched, 60.0)
+    s2, o2 = tr.advance(s1, d.steps(cut, n_t), p, sched, 60.0)
+    assert whole.job == s2.job
+    np.testing.assert_array_equal(out.rate_flop_s, np.r_[o1.rate_flop_s, o2.rate_flop_s])
+    np.testing.assert_array_equal(out.comm.step_time_s, np.r_[o1.comm.step_time_s,
+                                                              o2.comm.step_time_s])  # fmt: skip
+    assert (out.state == 0).any()  # the job ran, or the test would prove nothing
