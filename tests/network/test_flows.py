@@ -46,7 +46,9 @@ def lp_max_min_fair(hop_flow, hop_res, cap, demand):
         rows[:, -1] = 1.0  # t - x_f <= 0
         a_ub.append(rows)
         b_ub.append(np.zeros(len(rows)))
-        bounds = [(v, v) if not np.isnan(v) else (0.0, d) for v, d in zip(fixed, demand, strict=True)]
+        bounds = [
+            (v, v) if not np.isnan(v) else (0.0, d) for v, d in zip(fixed, demand, strict=True)
+        ]
         res = linprog(c, A_ub=np.vstack(a_ub), b_ub=np.concatenate(b_ub),
                       bounds=[*bounds, (0, None)], method="highs")  # fmt: skip
         assert res.status == 0

@@ -54,9 +54,10 @@ def test_a_heavy_payload_is_refused_by_the_network_and_counted(runs):
     # the terrestrial system's fibre is not modelled as capacity: unchanged
     ref = runs[0].summary["operations"]["inference"]["systems"]["terrestrial"]
     assert heavy["terrestrial"]["served"] == ref["served"]
-    assert runs[10**9].kpis["inference_orbital_served_fraction"] < runs[0].kpis[
-        "inference_orbital_served_fraction"
-    ]
+    assert (
+        runs[10**9].kpis["inference_orbital_served_fraction"]
+        < runs[0].kpis["inference_orbital_served_fraction"]
+    )
 
 
 def test_text_classes_do_no_flow_work(runs):
