@@ -976,12 +976,24 @@ def workloads_section(folder: Results) -> Section | None:
 
 
 def _region_blocks(folder: Results, sec: Section) -> None:
-    want = ["region", "system", "period", "requests", "served_fraction", "p50_ms", "p95_ms",
-            "p99_ms"]  # fmt: skip
-    tab = folder.read("region_metrics", want)
+    want = ["region", "system", "period", "class", "requests", "served_fraction", "p50_ms",
+            "p95_ms", "p99_ms"]  # fmt: skip
+    full = folder.read("region_metrics", want)
+    # region_metrics has one row per (region, system, period, class): plot the class "all"
+    # where the table has it, else one series per (system, class); never pool the classes
+    # (pooling stacked served fraction to 4 and latency to 800,000 ms).
+    tab = full
+    cls = [str(x) for x in full["class"].to_pylist()] if "class" in full.column_names else []
+    if cls and "all" in cls and len(set(cls)) > 1:
+        keep = np.flatnonzero(np.asarray(cls) == "all")
+        tab = full.take(keep)
+        cls = ["all"] * len(keep)
+        sec.intro.append("Charts show the request class 'all'; the table lists every class.")
     n = tab.num_rows
     region = [str(x) for x in tab["region"].to_pylist()]
     system = [str(x) for x in tab["system"].to_pylist()]
+    if cls and len(set(cls)) > 1:
+        system = [f"{s} {c}" for s, c in zip(system, cls, strict=True)]
     period = [str(x) for x in tab["period"].to_pylist()] if "period" in tab.column_names else [
         "all"] * n  # fmt: skip
     req = to_float(tab["requests"]) if "requests" in tab.column_names else np.ones(n)
@@ -1028,8 +1040,16 @@ def _region_blocks(folder: Results, sec: Section) -> None:
         fig.update_layout(barmode="group")
         _layout(fig, title, unit, height=400)
         sec.blocks.append(Figure(fig_dict(fig), wide=True))
-    order = sorted(range(n), key=lambda i: (periods.index(period[i]), region[i], system[i]))
-    sub = tab.take(np.asarray(order, dtype=np.int64)) if n else tab
+    fn = full.num_rows
+    f_cls = [str(x) for x in full["class"].to_pylist()] if "class" in full.column_names else [
+        ""] * fn  # fmt: skip
+    f_per = [str(x) for x in full["period"].to_pylist()] if "period" in full.column_names else [
+        "all"] * fn  # fmt: skip
+    f_pos = {p: k for k, p in enumerate(dict.fromkeys(f_per))}
+    f_reg = [str(x) for x in full["region"].to_pylist()]
+    f_sys = [str(x) for x in full["system"].to_pylist()]
+    order = sorted(range(fn), key=lambda i: (f_pos[f_per[i]], f_reg[i], f_sys[i], f_cls[i]))
+    sub = full.take(np.asarray(order, dtype=np.int64)) if fn else full
     sec.blocks.append(_table_from_arrow("Region metrics", sub))
 
 
