@@ -11,7 +11,7 @@ PVWatts DC at STC), so the test also bounds the modelling choice. Tolerance 5 % 
 from __future__ import annotations
 
 import warnings
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +27,7 @@ skyfield_data = pytest.importorskip("skyfield_data")
 TOL = 0.05  # issue 13, "within 5 %"
 S0_W_M2 = 1361.0  # Kopp & Lean (2011), GRL 38, L01706: total solar irradiance at 1 AU
 ALT_M = 550e3
-EPOCH = datetime(2026, 1, 1, tzinfo=timezone.utc)
+EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 RE_WGS72_M, MU_WGS72, J2_WGS72 = 6378135.0, 398600.8e9, 0.001082616  # WGS-72 (sgp4's default)
 N_PHASE = 60
 
@@ -56,7 +56,7 @@ def _skyfield_year(sky, inc_rad: float, raan_rad: float) -> tuple[float, float]:
     ts, eph = sky
     a = 6378137.0 + ALT_M
     n_rad_min = np.sqrt(MU_WGS72 / a**3) * 60.0
-    epoch_days = (EPOCH - datetime(1949, 12, 31, tzinfo=timezone.utc)).total_seconds() / 86400
+    epoch_days = (EPOCH - datetime(1949, 12, 31, tzinfo=UTC)).total_seconds() / 86400
     sat = Satrec()
     sat.sgp4init(WGS72, "i", 1, epoch_days, 0.0, 0.0, 0.0, 1e-7, 0.0, inc_rad, 0.0,
                  n_rad_min, raan_rad)  # fmt: skip
