@@ -4,10 +4,11 @@ Reads results folders through :class:`~orbitcloud.results.reader.Results` only (
 model), so ``orbitcloud compare`` and notebooks can compare finished runs, including two points
 of a sweep (``SWEEP_FOLDER:N`` names point ``N`` of a sweep folder, see :func:`resolve_run`).
 
-Units: there is no KPI registry yet, so a KPI's unit is read from its name's suffix, by the
-naming convention every table and KPI follows (``altitude_min_km``, ``orbit_average_power_w``,
-``dose_rad_per_year``; STYLE.md "Names carry units"): :func:`unit_of`. A name without a known
-suffix gets no unit (shown blank), never a guessed one.
+Units: a KPI's unit comes from the KPI registry (:mod:`orbitcloud.results.kpis`); a name the
+registry does not hold (a table column, a KPI of an older run) gets the unit its suffix names,
+by the naming convention every table and KPI follows (``altitude_min_km``,
+``orbit_average_power_w``; STYLE.md "Names carry units"): :func:`unit_of`. A name without a
+known suffix gets no unit (shown blank), never a guessed one.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from orbitcloud.results.kpis import lookup
 from orbitcloud.results.reader import SUMMARY, Results, quote_identifier
 from orbitcloud.results.schema import TABLES
 from orbitcloud.scenario.errors import OrbitcloudInputError
@@ -34,6 +36,7 @@ __all__ = [
     "Series",
     "compare_runs",
     "resolve_run",
+    "suffix_unit",
     "unit_of",
 ]
 
@@ -59,7 +62,17 @@ _STATS = ("mean", "min", "max", "median", "p50", "p90", "p95", "p99", "total", "
 
 
 def unit_of(name: str) -> str:
-    """The unit of a KPI or column from its name's suffix ("" when the name carries none).
+    """The unit of a KPI (from the registry) or of a column (from its name's suffix).
+
+    A name the KPI registry holds gets the registry's unit; any other name gets
+    :func:`suffix_unit` ("" when the name carries none).
+    """
+    k = lookup(name.split(".")[-1])
+    return k.unit if k is not None else suffix_unit(name)
+
+
+def suffix_unit(name: str) -> str:
+    """The unit a name's suffix names ("" when the name carries none).
 
     ``<quantity>_<unit>`` (``rtt_mean_ms`` -> ms; a trailing statistic such as ``_mean`` or
     ``_p95`` is skipped), ``<...>_<unit>_per_<...>_<unit>`` (``dose_rad_per_year`` ->
