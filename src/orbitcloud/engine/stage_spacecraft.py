@@ -35,6 +35,7 @@ import numpy as np
 import pyarrow as pa
 
 from orbitcloud.astro.ephemeris import EphemerisChunk
+from orbitcloud.astro.timescales import datetime_to_jd
 from orbitcloud.engine.context import RunContext
 from orbitcloud.engine.contract import (
     AtmosphereRecord,
@@ -46,7 +47,7 @@ from orbitcloud.engine.contract import (
 )
 from orbitcloud.scenario.spacecraft import SpacecraftSpec
 from orbitcloud.spacecraft import drivers as drv
-from orbitcloud.spacecraft import simulate
+from orbitcloud.spacecraft import simulate, solar_ratio
 from orbitcloud.spacecraft.checks import WARNING_TEXT, check_design
 from orbitcloud.spacecraft.design import FleetParams, mass_budget_kg
 from orbitcloud.spacecraft.throughput import FleetThroughput
@@ -169,9 +170,10 @@ class SpacecraftStage:
 
     def finish(self, final: Records, ctx: RunContext) -> None:
         p, a, st = self.params.fleet, self.totals, self.state
+        ground = solar_ratio.load_ground_yields()  # sat_summary ratio: run window, default site
         s = satellite_summary(
             a, st.dose_rad, p.n_acc, st.accelerators_ok, st.dose_start_rad, self.avg_rate,
-            self.params.checkpoint_interval_s, self.env.ground_solar_capacity_factor,
+            self.params.checkpoint_interval_s, solar_ratio.default_ground(ground).capacity_factor,
             self.params.dt_s,
         )  # fmt: skip
         on = self.enabled_sat & (a["valid_steps"] > 0)
@@ -181,7 +183,11 @@ class SpacecraftStage:
         k["orbit_average_power_w"] = _mean(s.orbit_average_power_w, on)
         k["throttled_fraction"] = _mean(s.throttled_fraction, compute_sats)
         k["dose_rad_per_year"] = _mean(s.dose_rad_per_year, on)
-        k["space_ground_energy_ratio"] = _mean(s.space_ground_energy_ratio, on)
+        k["space_ground_energy_ratio"], ctx.summary["solar_ratio"] = solar_ratio.fleet_solar_ratio(
+            ctx.sats.satrecs, self.shell, [c.name for c in ctx.scenario.constellations],
+            a["irr_factor_sum"] / np.maximum(a["valid_steps"], 1), on,
+            sum(datetime_to_jd(ctx.grid.start)), ground, self.env.ground_solar_capacity_factor,
+        )  # fmt: skip
         k["compute_capacity_mean"] = _mean(s.mean_capacity, compute_sats)
         k["accelerator_temp_max_k"] = (
             round(float(np.max(a.temp_max_k[on])), 2) if on.any() else None
@@ -246,10 +252,7 @@ class SpacecraftStage:
                 "bus_unserved": float(a["bus_unserved_j"].sum()),
                 "stored_change": float((self.state.energy_j - self.energy0).sum()),
             },
-            "ground_solar_capacity_factor": self.env.ground_solar_capacity_factor,
-            "space_ground_energy_ratio_note": (
-                "1361 W/m2 x mean(sunlit x pointing cosine) / (1000 W/m2 x ground capacity factor)"
-            ),
+            "space_ground_energy_ratio_note": "year-round vs pvlib ground: see solar_ratio",
             "detected_errors": int(a["detected_errors"].sum()),
             "mean_checkpoint_interval_s": _mean(s.checkpoint_interval_s, compute_sats),
             "radiation_model": "AP-8 MIN/AE-8 MAX maps (IRBEM), SHIELDOSE-2-style dose-depth",

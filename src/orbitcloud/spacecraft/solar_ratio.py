@@ -17,8 +17,10 @@ STC efficiency; the space side has no temperature, spectrum (AM0) or degradation
 from __future__ import annotations
 
 import csv
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
+from typing import Any
 
 import numpy as np
 
@@ -111,3 +113,104 @@ def solar_ratio_table(irradiance_factor: float, ground: list[GroundYield]) -> di
         )
         for g in ground
     }
+
+
+def default_ground(ground: list[GroundYield]) -> GroundYield:
+    """The table's default row (:data:`DEFAULT_SITE`, :data:`DEFAULT_MOUNT`)."""
+    return next(g for g in ground if (g.site, g.mount) == (DEFAULT_SITE, DEFAULT_MOUNT))
+
+
+def fleet_solar_ratio(
+    satrecs: Sequence[Any],
+    shell: np.ndarray,
+    names: list[str],
+    run_factor: np.ndarray,
+    on: np.ndarray,
+    jd_start: float,
+    ground: list[GroundYield],
+    input_capacity_factor: float,
+) -> tuple[float | None, dict[str, Any]]:
+    """The ``solar_ratio`` summary block and the fleet's year-round ratio (KPI) [-].
+
+    One representative satellite per constellation (the first; its SGP4 mean motion,
+    inclination and node, carried from its epoch to the run start at the J2 rate; treated as
+    circular) gives the year-round factor (:func:`year_irradiance_factor`, the year starting at
+    the run start); the run window's factor is the mean of ``run_factor`` over the
+    constellation's counted satellites.
+
+    Parameters
+    ----------
+    satrecs : (n_sat,) sgp4 ``Satrec`` objects
+    shell : (n_sat,) constellation index of each satellite
+    names : (n_con,) constellation names
+    run_factor : (n_sat,) run-window mean ``sunlit x pointing cosine`` [-]
+    on : (n_sat,) satellites counted (enabled, with valid steps)
+    jd_start : run start, Julian date (UTC) [d]
+    ground : the ground table (:func:`load_ground_yields`)
+    input_capacity_factor : the scenario's ``ground_solar_capacity_factor`` (shown only) [-]
+
+    Returns
+    -------
+    (KPI: the satellite-weighted year-round factor's ratio against the default ground row,
+    ``None`` if no satellite counts; the ``solar_ratio`` block)
+    """
+    shell = np.asarray(shell)
+    first = [int(np.argmax(shell == i)) for i in range(len(names))]
+    rec = [satrecs[j] for j in first]
+    n = np.array([r.no_kozai for r in rec], dtype=float) / 60.0
+    inc_rad = np.array([r.inclo for r in rec], dtype=float)
+    jd_epoch = np.array([r.jdsatepoch + r.jdsatepochF for r in rec], dtype=float)
+    a = (MU_EARTH_M3_S2 / n**2) ** (1.0 / 3.0)
+    drift_s = (jd_start - jd_epoch) * 86400.0
+    raan0 = np.array([r.nodeo for r in rec]) + nodal_rate_rad_s(a, inc_rad) * drift_s
+    w = np.array([np.sum(on & (shell == i)) for i in range(len(names))], dtype=float)
+    run_window_factor = np.array([
+        np.mean(run_factor[on & (shell == i)]) if w[i] > 0 else np.nan for i in range(len(names))
+    ])  # fmt: skip
+    g0 = default_ground(ground)
+    by_c: dict[str, dict[str, Any]] = {}
+    year_f: list[float] = []
+    for i, name in enumerate(names):
+        lit, f = year_irradiance_factor(float(a[i] - R_EARTH_M), float(inc_rad[i]),
+                                        float(raan0[i]), jd_start)  # fmt: skip
+        year_f.append(f)
+        rw = float(run_window_factor[i])
+        by_c[name] = {
+            "year_sunlit_fraction": round(lit, 6),
+            "year_irradiance_factor": round(f, 6),
+            "run_window_irradiance_factor": round(rw, 6) if np.isfinite(rw) else None,
+            "year_round": solar_ratio_table(f, ground),
+            "run_window": solar_ratio_table(rw, ground) if np.isfinite(rw) else None,
+        }
+    block = {
+        "basis": (
+            "energy per m2 of array at the same STC efficiency: orbit = 1361 W/m2 x mean(sunlit "
+            "x (1 AU/d)^2) of a Sun-pointing array over a year from the run start (year_round) "
+            "or the run's own sunlit x pointing cosine (run_window); ground = pvlib yield on TMY "
+            "weather (Perez, physical IAM, SAPM cell temperature, PVWatts DC, no inverter loss); "
+            f"KPI space_ground_energy_ratio = year_round vs {g0.site}/{g0.mount}"
+        ),
+        "default_ground": f"{g0.site}/{g0.mount}",
+        "ground": [
+            {
+                "site": g.site,
+                "mount": g.mount,
+                "lat_deg": g.lat_deg,
+                "lon_deg": g.lon_deg,
+                "source_file": g.source_file,
+                "annual_kwh_per_m2": g.annual_kwh_per_m2,
+                "capacity_factor": g.capacity_factor,
+            }
+            for g in ground
+        ],
+        "by_constellation": by_c,
+        "input_capacity_factor": input_capacity_factor,
+        "input_capacity_factor_note": (
+            "the scenario's ground_solar_capacity_factor is shown for reference only; the "
+            "ratios above use the pvlib table"
+        ),
+    }
+    if not names or w.sum() <= 0:
+        return None, block
+    f_fleet = float(np.sum(w * np.asarray(year_f)) / w.sum())
+    return round(float(space_ground_energy_ratio(f_fleet, g0.capacity_factor)), 6), block
