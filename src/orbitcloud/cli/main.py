@@ -195,16 +195,73 @@ def _fmt(v: Any) -> str:
     return str(v)
 
 
-def print_kpis(kpis: dict[str, Any], title: str = "Key figures") -> None:
-    """The headline numbers of a run as a two-column table (units are in the names)."""
+def print_kpis(
+    kpis: dict[str, Any], title: str = "Key figures", summary: dict[str, Any] | None = None
+) -> None:
+    """The headline numbers of a run, grouped (orbit, power, ...), with units and descriptions.
+
+    The scenario's answer (a text KPI) comes first, on its own lines; a KPI that is None shows
+    the reason where the summary gives one (:func:`orbitcloud.results.kpis.describe`).
+    """
+    from orbitcloud.results.kpis import describe
+
+    rows = describe({**(summary or {}), "kpis": kpis})
+    for r in rows:
+        if r["group"] == "answer" and isinstance(r["value"], str):
+            console.print(Text.assemble(("Answer: ", "bold"), r["value"]))
+    wide = console.width >= 110  # room for the description column
     t = Table(title=Text(title), show_header=True, header_style="bold")
-    t.add_column("KPI")
-    t.add_column("value", justify="right")
-    for k, v in kpis.items():
-        if isinstance(v, dict | list):
+    t.add_column("KPI", no_wrap=True)
+    t.add_column("value", justify="right", no_wrap=True)
+    t.add_column("unit", no_wrap=True)
+    if wide:
+        t.add_column("description", overflow="fold", min_width=30)
+    group = None
+    for r in rows:
+        v = r["value"]
+        if isinstance(v, dict | list) or (r["group"] == "answer" and isinstance(v, str)):
             continue
-        t.add_row(Text(str(k)), Text(_fmt(v)))  # text, not markup: a name may hold "[/]"
+        if r["group"] != group:
+            if group is not None:
+                t.add_section()
+            group = r["group"]
+            t.add_row(Text(str(group), style="bold cyan"))
+        why = r.get("reason") if v is None else None
+        unit = "" if r["unit"] in ("1", "") else r["unit"]
+        # text, not markup: a name may hold "[/]"
+        cells = [Text(str(r["name"])), Text("n/a" if why else _fmt(v)), Text(unit)]
+        if wide:
+            cells.append(Text(why or r["description"]))
+        t.add_row(*cells)
     console.print(t)
+    reasons: dict[str, list[str]] = {}
+    for r in rows:
+        if r["value"] is None and r.get("reason") and not wide:
+            reasons.setdefault(str(r["reason"]), []).append(str(r["name"]))
+    for why, names in reasons.items():
+        console.print(Text(f"n/a ({', '.join(names)}): {why}"))
+    if not wide:
+        console.print(Text("Descriptions: docs/kpis.md, or orbitcloud run --json.", style="dim"))
+
+
+def summary_json(res: Any) -> dict[str, Any]:
+    """What ``orbitcloud run --json`` prints: the KPIs with unit and description, warnings and
+    where the results are."""
+    from orbitcloud.results.kpis import describe
+
+    s = res.summary
+    kpis = {}
+    for r in describe(s):
+        kpis[r["name"]] = {k: r[k] for k in r if k != "name"}
+    return {
+        "scenario": s.get("scenario"),
+        "results": str(res.path),
+        "wall_time_s": s.get("wall_time_s"),
+        "kpis": kpis,
+        "warnings": [str(w) for w in s.get("warnings", [])],
+        "files": [*res.tables, "summary.json"]
+        + (["report.html"] if (res.path / "report.html").exists() else []),
+    }
 
 
 @app.command(
@@ -239,6 +296,14 @@ def run(
         ),
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help="Print the summary as JSON on stdout (KPIs with unit and description, "
+            "warnings, the results folder) for scripts; progress goes to stderr.",
+        ),
+    ] = False,
     chunk_steps: Annotated[
         int | None,
         typer.Option(
@@ -305,7 +370,12 @@ def run(
         print_error(f"could not write the results: {exc}")
         raise typer.Exit(1) from None
     s = res.summary
-    print_kpis(s.get("kpis", {}), title=f"{s['scenario']}: key figures")
+    if as_json:
+        import json
+
+        sys.stdout.write(json.dumps(summary_json(res), indent=2, default=str) + "\n")
+        return
+    print_kpis(s.get("kpis", {}), title=f"{s['scenario']}: key figures", summary=s)
     for w in s.get("warnings", []):
         console.print(Text.assemble(("warning:", "yellow"), " ", str(w)))
     files = [*res.tables, "summary.json"]

@@ -219,10 +219,15 @@ def reason_for(name: str, summary: dict[str, Any]) -> str | None:
         for n in summary.get("economics", {}).get("notes", []) or []:
             if "break-even" in str(n):
                 return str(n)
+    if (
+        name.startswith("network_isl_")
+        and summary.get("kpis", {}).get("network_isl_links_mean") == 0
+    ):
+        return "no inter-satellite link was up in this run"
     if name.startswith("eo_"):
         eo = summary.get("operations", {}).get("earth_observation", {})
         if eo and all(not (m or {}).get("captured_gb") for m in eo.values()):
-            return "no imagery captured in this run (no target in view)"
+            return "no imagery was captured in this run (captured_gb is 0 in every EO mode)"
     return None
 
 

@@ -1,0 +1,84 @@
+"""``orbitcloud run`` prints the KPIs grouped with units (the answer first, reasons for None),
+and ``orbitcloud run --json`` prints the summary for scripts: every KPI with unit and
+description, the warnings and the results folder, on stdout alone."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from orbitcloud.cli.main import app, print_kpis
+from orbitcloud.results.kpis import lookup
+
+TINY = """\
+name: tiny
+time: {start: "2025-03-01T00:00:00Z", duration_h: 1, step_s: 300}
+constellations:
+  - name: shell
+    walker: {planes: 3, sats_per_plane: 4, altitude_km: 550, inclination_deg: 53, phase_factor: 1}
+outputs: {positions: true, report: false}
+"""
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def tiny(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    p = tmp_path / "tiny.yaml"
+    p.write_text(TINY, encoding="utf-8")
+    return p
+
+
+def test_run_json_parses_and_holds_every_kpi_with_its_unit(tiny: Path) -> None:
+    r = runner.invoke(app, ["run", str(tiny), "--json", "--out", "j"])
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.stdout)  # stdout is the JSON document and nothing else
+    summary = json.loads(Path("j/summary.json").read_text(encoding="utf-8"))
+    assert list(doc["kpis"]) != []
+    assert set(doc["kpis"]) == set(summary["kpis"])
+    for name, k in doc["kpis"].items():
+        entry = lookup(name)
+        assert entry is not None
+        assert k["unit"] == entry.unit
+        assert k["description"] == entry.description
+        assert k["value"] == summary["kpis"][name]
+    assert doc["kpis"]["altitude_min_km"]["unit"] == "km"
+    assert Path(doc["results"]).resolve() == Path("j").resolve()
+    assert doc["warnings"] == summary["warnings"]
+    assert "summary.json" in doc["files"]
+
+
+def test_run_prints_kpis_grouped_with_units(tiny: Path) -> None:
+    r = runner.invoke(app, ["run", str(tiny), "-q", "--out", "t"])
+    assert r.exit_code == 0, r.output
+    lines = r.stdout.splitlines()
+    alt = next(ln for ln in lines if "altitude_min_km" in ln)
+    assert " km " in alt
+    dose = next(ln for ln in lines if "dose_rad_per_year" in ln)
+    assert "rad(Si)/yr" in dose
+    heads = [ln.strip("│ ").strip() for ln in lines]
+    # groups in order, each heading before its KPIs
+    assert heads.index("orbit") < heads.index("power") < heads.index("radiation")
+    assert heads.index("orbit") < next(i for i, ln in enumerate(lines) if "altitude_min_km" in ln)
+
+
+def test_answer_first_and_none_shows_its_reason(capsys: pytest.CaptureFixture[str]) -> None:
+    summary = {
+        "kpis": {
+            "satellites": 3,
+            "economics_breakeven_launch_usd_per_kg": None,
+            "answer": "Orbital costs 15x terrestrial.",
+        },
+        "economics": {"notes": ["no break-even launch price: dearer even at 0 USD/kg"]},
+    }
+    print_kpis(summary["kpis"], summary=summary)
+    out = capsys.readouterr().out
+    assert out.splitlines()[0].startswith("Answer: Orbital costs 15x terrestrial.")
+    assert "no break-even launch price: dearer even at 0 USD/kg" in out
+    line = next(ln for ln in out.splitlines() if "economics_breakeven_launch_usd_per_kg" in ln)
+    assert "None" not in line
+    assert "n/a" in line
