@@ -137,3 +137,47 @@ def test_dawn_dusk_sees_more_sun_than_53deg_and_table_is_sane():
     for g in ground:
         assert g.capacity_factor == pytest.approx(g.annual_kwh_per_m2 / 8760.0, abs=1e-4)
         assert 0.08 < g.capacity_factor < 0.30
+
+
+DAWN_DUSK_JUNE = """
+name: dawn-dusk-june
+seed: 1
+time: {start: "2025-06-21T00:00:00Z", duration_h: 3, step_s: 60}
+constellations:
+  - name: dd
+    sso: {altitude_km: 550, ltan_h: 6, count: 2}
+    spacecraft: {preset: suncatcher-tpu}
+  - name: s53
+    walker: {planes: 1, sats_per_plane: 2, altitude_km: 550, inclination_deg: 53, phase_factor: 0}
+    spacecraft: {preset: suncatcher-tpu}
+outputs: {sat_state: false, positions: false, report: false}
+"""
+
+
+def test_run_summary_block_and_kpi_basis():
+    """The run's ``solar_ratio`` block: a June dawn-dusk (LTAN 06:00) window is eclipse-free,
+    the year is not; the KPI is the satellite-weighted year-round factor over the shipped default row,
+    recomputed here from the CSV text and S0 = 1361 W/m^2."""
+    import csv
+    from importlib import resources
+
+    from orbitcloud.engine.context import MemorySink
+    from orbitcloud.engine.run import simulate
+    from orbitcloud.scenario import load_scenario_text
+
+    ctx = simulate(load_scenario_text(DAWN_DUSK_JUNE), MemorySink())
+    b = ctx.summary["solar_ratio"]
+    dd, s53 = b["by_constellation"]["dd"], b["by_constellation"]["s53"]
+    assert dd["year_sunlit_fraction"] < 0.99  # the year has eclipse seasons
+    assert s53["year_sunlit_fraction"] < dd["year_sunlit_fraction"]
+    # June, LTAN 06:00: beta ~ 74 deg > asin(Re/a) = 67 deg, no eclipse; Sun at 1.0167 AU
+    assert dd["run_window_irradiance_factor"] == pytest.approx(1 / 1.0167**2, abs=2e-3)
+    text = resources.files("orbitcloud").joinpath("data", sr.GROUND_TABLE).read_text("utf-8")
+    rows = {(r["site"], r["mount"]): r for r in csv.DictReader(text.splitlines())}
+    assert len(b["ground"]) == len(rows)
+    site, mount = b["default_ground"].split("/")
+    cf = float(rows[(site, mount)]["capacity_factor"])
+    f = (dd["year_irradiance_factor"] + s53["year_irradiance_factor"]) / 2  # 2 + 2 satellites
+    assert ctx.kpis["space_ground_energy_ratio"] == pytest.approx(S0_W_M2 * f / (1000 * cf), 1e-4)
+    assert "year_round" in b["basis"]
+    assert b["default_ground"] in b["basis"]
