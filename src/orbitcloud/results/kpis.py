@@ -93,7 +93,8 @@ KPIS: tuple[Kpi, ...] = (
         "power", _SAT),
     Kpi("battery_soc_min", "1", "lowest battery state of charge", "power", _SAT),
     Kpi("space_ground_energy_ratio", "1",
-        "solar energy per array area in orbit over that of a ground array", "power", _SAT),
+        "year-round solar energy per array area in orbit over a ground array (summary solar_ratio)",
+        "power", _SAT),
     # thermal
     Kpi("accelerator_temp_max_k", "K", "hottest accelerator temperature", "thermal", _COMP),
     Kpi("throttled_fraction", "1", "share of steps with compute throttled", "thermal", _COMP),
