@@ -169,11 +169,11 @@ def fleet_solar_ratio(
     ])  # fmt: skip
     g0 = default_ground(ground)
     by_c: dict[str, dict[str, Any]] = {}
-    year_f: list[float] = []
     for i, name in enumerate(names):
+        if not np.any(shell == i):  # a constellation with no satellite (e.g. an empty filter)
+            continue
         lit, f = year_irradiance_factor(float(a[i] - R_EARTH_M), float(inc_rad[i]),
                                         float(raan0[i]), jd_start)  # fmt: skip
-        year_f.append(f)
         rw = float(run_window_factor[i])
         by_c[name] = {
             "year_sunlit_fraction": round(lit, 6),
@@ -212,5 +212,6 @@ def fleet_solar_ratio(
     }
     if not names or w.sum() <= 0:
         return None, block
-    f_fleet = float(np.sum(w * np.asarray(year_f)) / w.sum())
+    f_year = np.array([by_c[n]["year_irradiance_factor"] if n in by_c else 0.0 for n in names])
+    f_fleet = float(np.sum(w * f_year) / w.sum())
     return round(float(space_ground_energy_ratio(f_fleet, g0.capacity_factor)), 6), block
