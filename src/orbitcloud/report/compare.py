@@ -12,7 +12,6 @@ inline scripts, by hash, and no request to any host. Same runs, same bytes.
 from __future__ import annotations
 
 import math
-import re
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +19,9 @@ import jinja2
 import plotly.graph_objects as go
 import plotly.io as pio
 from markupsafe import Markup
-from plotly.offline import get_plotlyjs
 
 from orbitcloud._version import __version__
-from orbitcloud.report.render import content_security_policy, write_text_atomic
+from orbitcloud.report.render import PAGE_CSS, plotly_page_scripts, write_text_atomic
 from orbitcloud.results.compare import REGION_COLUMNS, Comparison, Series
 
 __all__ = ["fmt_value", "render_comparison", "write_comparison"]
@@ -33,11 +31,8 @@ _TEMPLATE = """<!doctype html>
 <meta http-equiv="Content-Security-Policy" content="{{ csp }}">
 <title>Compare {{ title }} - orbitcloud</title>
 <style>
-body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1200px;padding:0 1em;color:#1f2933}
-table{border-collapse:collapse;font-size:13px;margin:1em 0}
-td,th{border:1px solid #cbd2d9;padding:3px 7px;text-align:right}
-th{background:#f0f4f8} td.l,th.l{text-align:left}
-tr.same td{color:#7b8794} .note{color:#52606d}
+{{ css }}
+tr.same td{color:#7b8794}
 </style>
 <script>{{ plotlyjs }}</script>
 </head><body>
@@ -61,8 +56,6 @@ tr.same td{color:#7b8794} .note{color:#52606d}
 </body></html>
 """
 
-_SCRIPT = re.compile(r"<script\b[^>]*>(.*?)</script>", re.IGNORECASE | re.DOTALL)
-
 
 def fmt_value(v: Any) -> str:
     """A KPI value as table text: numbers to 6 significant digits, None blank."""
@@ -75,11 +68,6 @@ def fmt_value(v: Any) -> str:
     if isinstance(v, int):
         return f"{v:,}"
     return str(v)
-
-
-def _script_safe(js: str) -> str:
-    js = re.sub(r"</(script)", r"<\\/\1", js, flags=re.IGNORECASE)
-    return js.replace("<!--", "<\\!--")
 
 
 def _figure(s: Series, labels: list[str], i: int) -> Markup:
@@ -123,15 +111,11 @@ def render_comparison(cmp: Comparison) -> str:
          "cells": [fmt_value(v) for c in REGION_COLUMNS for v in g.values[c]]}
         for g in cmp.regions
     ]  # fmt: skip
-    plotlyjs = _script_safe(get_plotlyjs())
-    scripts = [plotlyjs]
-    for f in figures:
-        m = _SCRIPT.search(str(f))
-        if m:
-            scripts.append(m.group(1))
+    csp, plotlyjs = plotly_page_scripts(figures)
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     return env.from_string(_TEMPLATE).render(
-        csp=content_security_policy(scripts),
+        csp=csp,
+        css=Markup(PAGE_CSS),
         title=" vs ".join(labels),
         runs=runs,
         kpis=kpis,

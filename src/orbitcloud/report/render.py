@@ -23,6 +23,7 @@ import math
 import os
 import re
 import uuid
+from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -68,6 +69,32 @@ def _script_safe(js: str) -> str:
     """JavaScript source made safe to inline: nothing in it can end the script element."""
     js = re.sub(r"</(script)", r"<\\/\1", js, flags=re.IGNORECASE)
     return js.replace("<!--", "<\\!--")
+
+
+_FIRST_SCRIPT = re.compile(r"<script\b[^>]*>(.*?)</script>", re.IGNORECASE | re.DOTALL)
+
+PAGE_CSS = """body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1200px;padding:0 1em;color:#1f2933}
+table{border-collapse:collapse;font-size:13px;margin:1em 0}
+td,th{border:1px solid #cbd2d9;padding:3px 7px;text-align:right}
+th{background:#f0f4f8} td.l,th.l{text-align:left}
+.note{color:#52606d}"""
+"""The style of the small plotly pages (sweep report, run comparison)."""
+
+
+def plotly_page_scripts(blocks: Iterable[object]) -> tuple[str, str]:
+    """``(csp, plotlyjs)`` of a page that inlines plotly.js and the given figure blocks.
+
+    Each block's first ``<script>`` gets a hash in the Content-Security-Policy (the first only,
+    so nothing a figure's data could smuggle in gets one; plotly writes "<" in its data as
+    \\u003c anyway); ``None`` blocks are skipped.
+    """
+    plotlyjs = _script_safe(plotly.offline.get_plotlyjs())
+    scripts = [plotlyjs]
+    for block in blocks:
+        m = _FIRST_SCRIPT.search(str(block)) if block is not None else None
+        if m:
+            scripts.append(m.group(1))
+    return content_security_policy(scripts), plotlyjs
 
 
 def _static(name: str) -> str:

@@ -30,11 +30,10 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 from markupsafe import Markup
-from plotly.offline import get_plotlyjs
 from plotly.subplots import make_subplots
 
 from orbitcloud._version import __version__
-from orbitcloud.report.render import content_security_policy
+from orbitcloud.report.render import PAGE_CSS, plotly_page_scripts
 from orbitcloud.sweep.pareto import pareto_front
 from orbitcloud.sweep.spec import SweepPlan
 from orbitcloud.sweep.table import FIXED_COLUMNS
@@ -179,11 +178,8 @@ _TEMPLATE = """<!doctype html>
 <meta http-equiv="Content-Security-Policy" content="{{ csp }}">
 <title>Sweep {{ name }} - orbitcloud</title>
 <style>
-body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1200px;padding:0 1em;color:#1f2933}
-table{border-collapse:collapse;font-size:13px;margin:1em 0}
-td,th{border:1px solid #cbd2d9;padding:3px 7px;text-align:right}
-th{background:#f0f4f8} td.l,th.l{text-align:left}
-.failed{color:#b42318} .note{color:#52606d}
+{{ css }}
+.failed{color:#b42318}
 </style>
 <script>{{ plotlyjs }}</script>
 </head><body>
@@ -219,15 +215,6 @@ def _fmt(v: Any) -> str:
     return str(v)
 
 
-_SCRIPT = re.compile(r"<script\b[^>]*>(.*?)</script>", re.IGNORECASE | re.DOTALL)
-
-
-def _script_safe(js: str) -> str:
-    """JavaScript source made safe to inline: nothing in it can end the script element."""
-    js = re.sub(r"</(script)", r"<\\/\1", js, flags=re.IGNORECASE)
-    return js.replace("<!--", "<\\!--")
-
-
 def render_sweep_report(plan: SweepPlan, df: pd.DataFrame) -> str:
     """The report page as text (from the sweep table as a DataFrame)."""
     ok = df[df["status"] == "ok"]
@@ -257,18 +244,12 @@ def render_sweep_report(plan: SweepPlan, df: pd.DataFrame) -> str:
     ]
     shown = ["point", *plan.parameter_names, "status", *kpis[:MAX_KPI_PANELS]]
     rows = [[_fmt(v) for v in r] for r in df[shown].itertuples(index=False, name=None)]
-    plotlyjs = _script_safe(get_plotlyjs())
     # every inline script of the page: plotly.js, and each figure's Plotly.newPlot call
-    # (one per figure: the first only, so nothing a figure's data could smuggle in gets a hash;
-    # plotly writes "<" in its data as \u003c anyway)
-    scripts = [plotlyjs]
-    for block in [pareto_html, *divs]:
-        m = _SCRIPT.search(str(block)) if block is not None else None
-        if m:
-            scripts.append(m.group(1))
+    csp, plotlyjs = plotly_page_scripts([pareto_html, *divs])
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     return env.from_string(_TEMPLATE).render(
-        csp=content_security_policy(scripts),
+        csp=csp,
+        css=Markup(PAGE_CSS),
         name=plan.name,
         description=plan.description,
         base=plan.base,
