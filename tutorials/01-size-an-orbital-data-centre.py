@@ -43,8 +43,6 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 import orbitcloud
-from orbitcloud.scenario.yamlio import load_yaml_file
-from orbitcloud.sweep import set_dotted
 
 
 def find_example(name: str) -> Path:
@@ -62,16 +60,17 @@ WORK = Path(tempfile.mkdtemp(prefix="orbitcloud-tutorial-1-"))  # results go her
 # %% [markdown]
 # ## Run the scenario
 #
-# A scenario is a YAML document. `load_yaml_file` reads it with the same strict rules as
-# `orbitcloud run`, and `set_dotted` changes one field by its dotted path — the same paths a
-# sweep file uses (see `docs/sweeps.md`). `orbitcloud.run` accepts the resulting dict and
-# returns a `Results` object for the folder it wrote.
+# `orbitcloud.run` takes a scenario file (or a built-in name, a dict, a `Scenario`) and
+# `overrides`: fields changed by their dotted paths — the same paths a sweep file uses (see
+# `docs/sweeps.md`) and `orbitcloud run --set PATH=VALUE` takes. It returns a `Results` object
+# for the folder it wrote.
 
 # %%
-doc, _ = load_yaml_file(find_example("economics.yaml"))
-set_dotted(doc, "outputs.sat_state", True)  # per-step power/thermal table (off in the example)
-
-res = orbitcloud.run(doc, out=WORK / "economics")
+res = orbitcloud.run(
+    find_example("economics.yaml"),
+    out=WORK / "economics",
+    overrides={"outputs.sat_state": True},  # per-step power/thermal table (off in the example)
+)
 print("results folder:", res.path)
 print("tables:", ", ".join(res.tables))
 kpis = res.kpis
@@ -277,10 +276,11 @@ print(
 # scenario runs again (a few seconds); only the cost model's inputs changed.
 
 # %%
-cheap = load_yaml_file(find_example("economics.yaml"))[0]
-set_dotted(cheap, "economics.launch.price_usd_per_kg", 200)
-set_dotted(cheap, "economics.launch.annual_decline", 0.0)
-cheap_res = orbitcloud.run(cheap, out=WORK / "economics-cheap-launch")
+cheap_res = orbitcloud.run(
+    find_example("economics.yaml"),
+    out=WORK / "economics-cheap-launch",
+    overrides={"economics.launch.price_usd_per_kg": 200, "economics.launch.annual_decline": 0.0},
+)
 cheap_kpis = cheap_res.kpis
 comparison = pd.DataFrame(
     {

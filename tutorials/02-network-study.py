@@ -37,8 +37,6 @@ import pandas as pd
 import plotly.graph_objects as go
 
 import orbitcloud
-from orbitcloud.scenario.yamlio import load_yaml_file
-from orbitcloud.sweep import set_dotted
 
 
 def find_example(name: str) -> Path:
@@ -140,19 +138,21 @@ CITIES = {  # name: (lat, lon) [deg]
     "Sydney": (-33.8688, 151.2093),
     "Mumbai": (19.0760, 72.8777),
 }
-doc, _ = load_yaml_file(find_example("kuiper-hypatia.yaml"))
-set_dotted(doc, "name", "kuiper-six-cities")
-set_dotted(doc, "time.duration_s", 600)
-set_dotted(doc, "time.step_s", 1)
-set_dotted(
-    doc,
-    "ground.endpoints",
-    [{"name": n, "lat_deg": lat, "lon_deg": lon} for n, (lat, lon) in CITIES.items()],
+study = orbitcloud.run(
+    find_example("kuiper-hypatia.yaml"),
+    out=WORK / "kuiper-six-cities",
+    overrides={
+        "name": "kuiper-six-cities",
+        "time.duration_s": 600,
+        "time.step_s": 1,
+        "ground.endpoints": [
+            {"name": n, "lat_deg": lat, "lon_deg": lon} for n, (lat, lon) in CITIES.items()
+        ],
+        "network.routes": "all",
+        "network.traffic": {"pairs": "all", "demand_gbps": 20, "every_steps": 60},
+        "outputs.sat_state": False,  # no per-step spacecraft table: not studied here
+    },
 )
-set_dotted(doc, "network.routes", "all")
-set_dotted(doc, "network.traffic", {"pairs": "all", "demand_gbps": 20, "every_steps": 60})
-set_dotted(doc, "outputs.sat_state", False)  # no per-step spacecraft table: not studied here
-study = orbitcloud.run(doc, out=WORK / "kuiper-six-cities")
 
 pairs = (
     study.table("routes")

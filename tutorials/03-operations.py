@@ -39,24 +39,18 @@ from plotly.subplots import make_subplots
 
 import orbitcloud
 from orbitcloud.results.reader import Results
-from orbitcloud.scenario import builtin_path
-from orbitcloud.scenario.yamlio import load_yaml_file
-from orbitcloud.sweep import set_dotted
 
 WORK = Path(tempfile.mkdtemp(prefix="orbitcloud-tutorial-3-"))  # results go here, not the repo
 
 
-def disaster(**changes: object) -> dict:
-    """The built-in disaster-resilience scenario at 300 s steps, with ``changes`` (dotted paths)."""
-    doc, _ = load_yaml_file(builtin_path("disaster-resilience"))
-    set_dotted(doc, "time.step_s", 300)
-    set_dotted(doc, "outputs.sat_state", True)
-    for path, value in changes.items():
-        set_dotted(doc, path, value)
-    return doc
+def disaster(out: str, **changes: object) -> Results:
+    """Run the built-in disaster-resilience scenario at 300 s steps, with ``changes`` (dotted
+    paths, as ``orbitcloud run --set`` takes them)."""
+    overrides = {"time.step_s": 300, "outputs.sat_state": True, **changes}
+    return orbitcloud.run("disaster-resilience", out=WORK / out, overrides=overrides)
 
 
-res = orbitcloud.run(disaster(), out=WORK / "energy-aware")
+res = disaster("energy-aware")
 print(res.summary["operations"]["inference"]["answer"]["text"])
 
 # %% [markdown]
@@ -164,7 +158,7 @@ print(f"compute lost to eclipse: {lost['eclipse']:.3f}")
 # stops computing (it entered eclipse) is dropped as `stranded`.
 
 # %%
-near = orbitcloud.run(disaster(**{"scheduling.policy": "nearest"}), out=WORK / "nearest")
+near = disaster("nearest", **{"scheduling.policy": "nearest"})
 
 
 def operations_row(r: Results) -> dict:
@@ -231,14 +225,12 @@ fig.show()
 # (`satellite_failures: {count: 150}`) and 20 % of the ISLs down every hour.
 
 # %%
-worse = orbitcloud.run(
-    disaster(
-        **{
-            "events.1": {"kind": "satellite_failures", "count": 150},
-            "events.2": {"kind": "isl_failures", "fraction": 0.2, "period_s": 3600},
-        }
-    ),
-    out=WORK / "many-faults",
+worse = disaster(
+    "many-faults",
+    **{
+        "events.1": {"kind": "satellite_failures", "count": 150},
+        "events.2": {"kind": "isl_failures", "fraction": 0.2, "period_s": 3600},
+    },
 )
 runs = {"built-in faults": res, "150 failed satellites, 20 % ISLs down": worse}
 lost = pd.DataFrame({k: r.summary["operations"]["compute_lost_fraction"] for k, r in runs.items()})
