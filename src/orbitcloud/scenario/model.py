@@ -441,6 +441,12 @@ class Scenario(Model):
 
     name: str = Field(min_length=1, max_length=200)
     description: str = ""
+    question: str = Field(
+        "",
+        max_length=500,
+        description="the question the scenario answers, shown first in the report and the CLI "
+        "(default: the description's first sentence)",
+    )
     seed: int = Field(0, ge=0, le=2**63 - 1)
     time: TimeSpec
     constellations: list[ConstellationSpec] = Field(min_length=1)
