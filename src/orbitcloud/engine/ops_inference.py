@@ -23,6 +23,7 @@ from orbitcloud.scheduling import events as ev
 from orbitcloud.scheduling import metrics as mt
 from orbitcloud.scheduling import servers as sv
 from orbitcloud.scheduling import service as svc
+from orbitcloud.scheduling import verdict as vd
 from orbitcloud.scheduling.policies import Policy
 from orbitcloud.scheduling.servers import ShellHardware
 from orbitcloud.workloads.inference import cell_weights, draw_requests, request_rates
@@ -84,6 +85,7 @@ class InferenceOps:
                        for _ in mt.SYSTEMS]  # fmt: skip
         self.rng_demand = ctx.rng("operations.demand")
         self.requests_total = 0
+        self.demand_log: list[tuple[np.ndarray, np.ndarray]] = []  # for the latency verdict
 
     def _outage_masks(self, regions: list, dlat: np.ndarray, dlon: np.ndarray) -> None:
         """Cells, data centres and gateways inside each terrestrial outage's region."""
@@ -120,6 +122,9 @@ class InferenceOps:
         lam = request_rates(self.inf.requests_per_s, self.shares, self.weights, hours,
                             self.cell_lon, self.inf.diurnal_amplitude, self.inf.peak_local_h)  # fmt: skip
         counts = draw_requests(self.rng_demand, lam, dt)  # (n_t, n_cell, n_class)
+        wins = self.events.outage_windows
+        self.demand_log.append((counts.astype(np.int32), np.array(
+            [[a <= u < b for a, b in wins] for u in unix], bool).reshape(len(unix), len(wins))))  # fmt: skip
         tps = np.stack([sp.tokens_per_s(c.model, c.batch, c.input_tokens, c.output_tokens)
                         for c in self.classes], axis=-1)  # fmt: skip
         capf = np.asarray(sp.capacity, dtype=float)
@@ -250,8 +255,18 @@ class InferenceOps:
                     f"served). First: {st.policy_errors_first[0]}"
                 )
         k["inference_requests"] = self.requests_total
+        self._verdict(ctx, answer, systems, outage)
         summ["inference"] = {"answer": answer, "systems": systems,
                              "regions": self.region_names, "classes": names,
                              "latency_note": "time to first token = network RTT + queue wait "
                              "(fluid, at admission) + prefill; percentiles from log histograms "
                              "(2.3 % bins)"}  # fmt: skip
+
+    def _verdict(self, ctx: RunContext, answer: dict, systems: dict, outage: str | None) -> None:
+        """The latency verdict with its flips (scheduling.verdict), appended to the verdicts."""
+        v, kpis = vd.run_verdict(ctx.scenario, self.demand_log, (self.cell_lat, self.cell_lon),
+                                 self.cell_outage, float(ctx.grid.step_s), answer, systems,
+                                 [e.region for e, _, _ in self.events.outages], outage,
+                                 kpis_now=ctx.kpis)  # fmt: skip
+        ctx.summary.setdefault("verdicts", []).append(v)
+        ctx.kpis.update(kpis)

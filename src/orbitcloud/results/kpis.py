@@ -150,6 +150,15 @@ KPIS: tuple[Kpi, ...] = (
         _SYS),
     Kpi("inference_<system>_accelerator_utilisation", "1", "accelerator busy share",
         "inference", _SYS),
+    Kpi("inference_<system>_saturation_requests_per_s", "1/s",
+        "day-mean demand at which the system's accelerators would be fully busy (run's demand / "
+        "utilisation)", "inference", _SYS),
+    Kpi("inference_latency_flip_orbital_access_ms", "ms",
+        "orbital user-terminal access latency at which the two medians are equal (None: no "
+        "access latency >= 0 flips the median)", "inference", "all users, both systems"),
+    Kpi("inference_terrestrial_<preset>_p50_ms", "ms",
+        "terrestrial median time to first token re-evaluated with a ground-cloud preset (same "
+        "demand and total accelerators)", "inference", "per ground-cloud preset"),
     Kpi("outage_<system>_served_fraction_<period>", "1",
         "requests served in the outage region in a period (before, during, after)", "inference",
         "outage region, per system"),

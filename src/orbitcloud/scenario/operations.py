@@ -14,6 +14,12 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from orbitcloud.scenario.base import Model, UtcTime, parse_utc
+from orbitcloud.scenario.ground_clouds import (
+    ACCESS_RTT_MS_DEFAULT,
+    GROUND_CLOUDS,
+    ORBITAL_ACCESS_RTT_MS_DEFAULT,
+    preset_sites,
+)
 from orbitcloud.scenario.presets import ACCELERATORS, LLM_MODELS
 
 
@@ -113,7 +119,11 @@ class InferenceSpec(Model):
     peak_local_h: float = Field(20.0, ge=0, lt=24, description="local solar hour of the peak")
     classes: list[RequestClassSpec] = Field(default_factory=_default_classes, min_length=1)
     orbital_access_rtt_ms: float = Field(
-        0.0, ge=0, le=10_000, description="user-terminal scheduling overhead added to RTT [ms]"
+        ORBITAL_ACCESS_RTT_MS_DEFAULT,
+        ge=0,
+        le=10_000,
+        description="user-terminal access RTT beyond propagation (scheduling, MAC), added to "
+        "every orbital request [ms]; default from Starlink measurements (docs/compare.md)",
     )
 
     @model_validator(mode="after")
@@ -148,13 +158,65 @@ class DataCentreSpec(Model):
 
 
 class TerrestrialSystemSpec(Model):
-    """The terrestrial baseline: data centres reached over fibre (network.terrestrial stretch)."""
+    """The terrestrial baseline: data centres reached over fibre (network.terrestrial stretch).
 
+    ``preset`` names a ground cloud (:data:`orbitcloud.scenario.ground_clouds.GROUND_CLOUDS`);
+    ``sites`` keeps a subset of its sites, ``accelerators_per_site`` sizes them, and
+    ``data_centres`` entries override a preset site of the same name field by field or add
+    sites. Without a preset, ``data_centres`` lists every site. The merge happens on loading,
+    so ``data_centres`` holds the complete list afterwards (loading it again gives the same).
+    """
+
+    preset: str | None = Field(None, description="ground-cloud preset name (ground_clouds)")
+    sites: list[str] | None = Field(None, description="keep only these preset sites (names)")
+    accelerators_per_site: int | None = Field(
+        None, ge=1, le=10_000_000, description="accelerators of every preset site"
+    )
     data_centres: list[DataCentreSpec] = Field(min_length=1)
     access_rtt_ms: float = Field(
-        10.0, ge=0, le=10_000, description="last-mile access RTT added to fibre RTT [ms]"
-    )
+        ACCESS_RTT_MS_DEFAULT, ge=0, le=10_000,
+        description="last-mile access RTT added to fibre RTT [ms] (FCC MBA fixed broadband)",
+    )  # fmt: skip
     precision: Literal["fp32", "bf16", "fp8", "int8"] = "bf16"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _merge_preset(cls, data: object) -> object:
+        if not isinstance(data, dict):
+            return data
+        name = data.get("preset")
+        explicit = data.get("data_centres")
+        if name is None:
+            for key in ("sites", "accelerators_per_site"):
+                if data.get(key) is not None:
+                    raise ValueError(f"{key} applies to a preset; give preset (presets: "
+                                     f"{', '.join(GROUND_CLOUDS)})")  # fmt: skip
+            if not explicit:
+                raise ValueError("give data_centres or a preset (presets: "
+                                 f"{', '.join(GROUND_CLOUDS)})")  # fmt: skip
+            return data
+        if not isinstance(name, str):
+            return data  # the field's own type check reports it
+        sites = preset_sites(name)
+        keep = data.get("sites")
+        if keep is not None:
+            known = [s["name"] for s in sites]
+            bad = [k for k in keep if k not in known]
+            if bad:
+                raise ValueError(f"sites {bad} are not in preset {name!r}; its sites: "
+                                 f"{', '.join(known)}")  # fmt: skip
+            sites = [s for s in sites if s["name"] in keep]
+        per_site = data.get("accelerators_per_site")
+        if per_site is not None:
+            for s in sites:
+                s["accelerators"] = per_site
+        by_name = {s["name"]: s for s in sites}
+        for d in explicit or []:
+            if isinstance(d, dict) and d.get("name") in by_name:
+                by_name[d["name"]].update(d)
+            else:
+                sites.append(d)
+        return {**data, "data_centres": sites}
 
 
 class EarthObservationSpec(Model):
