@@ -287,7 +287,9 @@ def run_verdict(
         {**during, "region": outage} if during is not None else None, tail_driver,
     )  # fmt: skip
     kpis: dict[str, Any] = {
-        "inference_latency_flip_orbital_access_ms": v["flips"][1]["flip_at"],
+        "inference_latency_flip_orbital_access_ms": next(
+            (f["flip_at"] for f in v["flips"] if f["unit"] == "ms"), None
+        ),
     }
     for s in SIDES:
         u = util[s]
