@@ -132,18 +132,20 @@ def hand_terrestrial_p50_ms(sc, cells: list[str] | None = None) -> float:
     return float(total[order][np.searchsorted(cum, 0.5)])
 
 
-def test_remote_inference_orbital_beats_fibre_by_the_hand_calculated_margin(remote):
+def test_remote_inference_both_sides_match_their_hand_calculated_bounds(remote):
     sc, ctx, sink = remote
     ter = metrics(sink, system="terrestrial")
     orb = metrics(sink, system="orbital")
     hand_ter = hand_terrestrial_p50_ms(sc)
     # light load: queue waits are tiny, so the terrestrial median is the fibre hand calculation
     assert ter.p50_ms == pytest.approx(hand_ter, rel=0.08)
-    # orbital: prefill + RTT between straight up (2 h / c) and a 25-deg-elevation slant range
-    # with a few ISL hops (< 40 ms); the capacity factor of the satellite slows prefill a little
-    lo = prefill_s() * 1e3 + 2 * 550e3 / C * 1e3
-    assert lo < orb.p50_ms < prefill_s() * 1e3 / 0.5 + 40.0
-    assert orb.p50_ms < 0.6 * ter.p50_ms  # remote users: the orbital answer is much faster
+    # orbital: prefill + the 20 ms user-terminal access (the default) + RTT between straight up
+    # (2 h / c) and a 25-deg-elevation slant range with a few ISL hops (< 40 ms); the capacity
+    # factor of the satellite slows prefill a little. No winner is asserted: the verdict and
+    # what flips it are tested in tests/scheduling/test_baselines.py.
+    access = 20.0
+    lo = prefill_s() * 1e3 + 2 * 550e3 / C * 1e3 + access
+    assert lo < orb.p50_ms < prefill_s() * 1e3 / 0.5 + 40.0 + access
     assert orb.served_fraction > 0.99
     assert ter.served_fraction > 0.99
     answer = ctx.summary["operations"]["inference"]["answer"]

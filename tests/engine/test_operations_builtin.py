@@ -35,8 +35,14 @@ def run(name: str, full: bool, **time):
 def test_remote_inference_answer(full):
     ctx, sink = run("remote-inference", full, duration_h=2)
     k = ctx.kpis
-    assert k["inference_orbital_p50_ms"] < k["inference_terrestrial_p50_ms"]
-    assert k["inference_orbital_served_fraction"] > 0.99
+    # no winner asserted (the story's verdict names it and what flips it): properties only
+    for s in ("orbital", "terrestrial"):
+        assert (
+            k[f"inference_{s}_p50_ms"] <= k[f"inference_{s}_p95_ms"] <= k[f"inference_{s}_p99_ms"]
+        )
+        assert 0.0 < k[f"inference_{s}_served_fraction"] <= 1.0
+    (v,) = [x for x in ctx.summary["verdicts"] if x["topic"] == "latency"]
+    assert v["baseline"].startswith("regional-cloud")
     assert all(s["conserved"] for s in ctx.summary["operations"]["inference"]["systems"].values())
     assert {"region", "system", "period", "requests", "served_fraction", "p50_ms", "p95_ms",
             "p99_ms"} <= set(sink.table("region_metrics").column_names)  # fmt: skip
