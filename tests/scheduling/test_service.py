@@ -155,3 +155,119 @@ def test_advance_does_not_change_its_input_state():
     copy = svc.advance(s1, [], pol, p)[0]
     svc.advance(s1, ss[4:], pol, p)
     assert_states_equal(s1, copy)
+
+
+# ------------------------------------------------------------------ latency decomposition, stranding
+class _Fixed:
+    """One satellite serves everything; cell 0 is 30 ms away (RTT, 10 ms of it access), cell 1
+    530 ms away."""
+
+    name = "fixed"
+    system = "orbital"
+
+    def place(self, view, cell, cls):
+        return Placement(np.zeros(len(cell), np.int64), np.where(cell == 0, 0.030, 0.530))
+
+
+def _one_sat(counts, server_ok=True, work_s=1.0, prefill_s=0.2, k=0):
+    """A step on one satellite (no data centre), one class; ``counts`` per cell (2 cells)."""
+    view = StepView(
+        k=k, dt_s=DT, n_sat=1, n_dc=0, n_ground=2, cells=np.arange(2), isl_a=np.zeros(0, int),
+        isl_b=np.zeros(0, int), isl_range_m=np.zeros(0), gsl_ground=np.zeros(0, int),
+        gsl_sat=np.zeros(0, int), gsl_range_m=np.zeros(0), ground_up=np.ones(2, bool),
+        sat_usable=np.array([server_ok]), sat_sunlit=np.ones(1), sat_soc=np.ones(1),
+        sat_throttled=np.zeros(1, bool), sat_in_saa=np.zeros(1, bool),
+        sat_eclipse_soon=np.zeros(1, bool), dc_up=np.zeros(0, bool),
+        cell_fibre_up=np.ones(2, bool), cell_dc_rtt_s=np.zeros((2, 0)),
+        gateways=np.zeros(0, np.int64), gw_up=np.zeros(0, bool), gw_dc_rtt_s=np.zeros((0, 0)),
+        wait_s=np.zeros((1, 1)), full=np.zeros((1, 1), bool), access_rtt_s=0.005,
+        orbital_access_rtt_s=0.010, min_battery_soc=0.3,
+    )  # fmt: skip
+    counts = np.asarray(counts, np.int64)
+    ci = np.flatnonzero(counts)
+    work = np.full((1, 1), work_s if server_ok else np.inf)
+    return svc.ServiceStep(k, 0, view, ci, np.zeros(len(ci), np.int64), counts[ci], work,
+                           np.full((1, 1), prefill_s), np.full((1, 1), 50.0),
+                           np.array([server_ok]))  # fmt: skip
+
+
+def _one_sat_params(max_wait_s=1e4):
+    return svc.ServiceParams(
+        DT, np.array([0]), np.array([max_wait_s]), np.array([10.0]), np.array([100.0]), 1,
+        np.array([0, 0]), 1, 1, [], np.full(1, 100.0), np.full(1, 700.0), np.ones(1),
+    )  # fmt: skip
+
+
+HIST_BIN = 10**0.01 - 1.0
+"""Relative width of a latency histogram bin (100 per decade: 2.33 %): the resolution of every
+percentile, and of which requests count as 'the tail'."""
+
+
+def test_latency_components_by_hand():
+    """Cell 0: 10 requests, cell 1: 1 request, one satellite, 1 s of work each, 0.2 s prefill.
+
+    By hand: 11 arrivals in a 60 s step with deterministic 1 s service: Cobham/Pollaczek-
+    Khinchine wait W = lambda E[S^2] / (2 (1 - rho)) = (11/60)(1)/(2 (1 - 11/60)) = 11/98 s.
+    Cell 0: access 10 + propagation 20 + queue 112.245 + prefill 200 = 342.245 ms; cell 1:
+    10 + 520 + 112.245 + 200 = 842.245 ms (the p95 and p99 requests: 1 of 11 is 9 %)."""
+    wait_ms = 11.0 / 98.0 * 1e3
+    end, _ = svc.advance(svc.ServiceState.empty(1, 1, 1), [_one_sat([10, 1])], _Fixed(),
+                         _one_sat_params())  # fmt: skip
+    rows = mt.component_rows("orbital", end, ["r"], ["c"], False)
+    by = {r[4]: dict(zip(mt.COMPONENT_FIELDS, r, strict=True))
+          for r in rows if r[0] == "all" and r[3] == "all"}  # fmt: skip
+    hand_mean = {"access": 10.0, "propagation": (10 * 20.0 + 520.0) / 11, "transfer": 0.0,
+                 "queueing": wait_ms, "compute": 200.0}  # fmt: skip
+    hand_tail = {"access": 10.0, "propagation": 520.0, "transfer": 0.0, "queueing": wait_ms,
+                 "compute": 200.0}  # fmt: skip
+    for c in svc.COMPONENTS:
+        assert by[c]["mean_ms"] == pytest.approx(hand_mean[c], rel=1e-9), c
+        assert by[c]["tail_p99_ms"] == pytest.approx(hand_tail[c], rel=1e-9), c
+        assert by[c]["median_ms"] == pytest.approx(
+            hand_tail[c] if c != "propagation" else 20.0, rel=1e-9), c  # fmt: skip
+    # the components add up to the total, per request set (exact sums, not histograms)
+    for f in ("mean_ms", "median_ms", "tail_p95_ms", "tail_p99_ms"):
+        assert sum(by[c][f] for c in svc.COMPONENTS) == pytest.approx(by["total"][f], rel=1e-12)
+    # percentiles within one histogram bin of the hand values
+    assert by["total"]["p50_ms"] == pytest.approx(342.245, rel=HIST_BIN)
+    assert by["total"]["p99_ms"] == pytest.approx(842.245, rel=HIST_BIN)
+    assert by["propagation"]["p50_ms"] == pytest.approx(20.0, rel=HIST_BIN)
+    assert by["transfer"]["p99_ms"] == 0.0
+    assert by["propagation"]["share_p99"] == pytest.approx(520.0 / 842.245, rel=1e-5)
+    tail = mt.tail_explanation("orbital", end, rows, [_Cls("c", 1e4, 10_000.0)], 0.1, 0.0, "off")
+    assert tail is not None
+    assert tail["driver"] == "propagation"  # 520 of 842 ms in the slowest request
+
+
+class _Cls:
+    def __init__(self, name, max_wait_s, slo_ttft_ms):
+        self.name, self.max_wait_s, self.slo_ttft_ms = name, max_wait_s, slo_ttft_ms
+
+
+def test_stranded_requests_are_not_served():
+    """100 requests of 1 s on one satellite in a 60 s step: 60 served, 40 queued; the next step
+    the satellite stops computing (eclipse) and strands the 40. Served fraction 0.6, not 1
+    (the old code counted every admitted request as served)."""
+    p = _one_sat_params()
+    end, _ = svc.advance(svc.ServiceState.empty(1, 1, 1),
+                         [_one_sat([100, 0]), _one_sat([0, 0], server_ok=False, k=1)], _Fixed(), p)  # fmt: skip
+    assert end.served == 60
+    assert end.stranded == 40
+    (row,) = [r for r in mt.region_metric_rows("orbital", end, ["r"], ["c"], False)
+              if r[0] == "r" and r[3] == "c"]  # fmt: skip
+    rec = dict(zip(mt.ROW_FIELDS, row, strict=True))
+    assert rec["admitted"] == 100
+    assert rec["stranded"] == 40
+    assert rec["served_fraction"] == pytest.approx(0.6)
+    assert rec["slo_violation_fraction"] >= 0.4  # never served: over any objective
+
+
+@pytest.mark.parametrize("policy", ["terrestrial", "nearest"])
+@given(seed=st.integers(0, 2**31), load=st.sampled_from([1.0, 30.0, 3000.0]))
+@settings(max_examples=10, deadline=None)
+def test_queue_mix_follows_the_queue_and_stranded_add_up(policy, seed, load):
+    end, _ = svc.advance(empty(), steps(seed, load=load), make_policy(policy), params())
+    np.testing.assert_array_equal(end.queue_mix.sum(axis=-1), end.queue)
+    assert end.stranded_by.sum() == end.stranded
+    assert (end.queue_mix >= 0).all()
+    np.testing.assert_array_equal(end.comp_hist.sum(axis=-1)[..., 0], end.counts[..., 1])

@@ -298,3 +298,37 @@ def test_satellite_summary(run):
     np.testing.assert_allclose(s.dose_rad_per_year, dose_run / (v.sum(0) * 60.0) * 365.25 * 86400)
     assert np.array_equal(s.accelerators_failed, p.n_acc - s1.accelerators_ok)
     assert np.array_equal(s.silent_errors, out.silent_errors.sum(0))
+
+
+def _eclipse_run(mode: str):
+    designs = [SpacecraftSpec.model_validate({"preset": "starcloud-h100"}).resolve()]
+    shell = np.zeros(4, dtype=np.int64)
+    fleet = FleetParams.from_designs(designs, shell)
+    params = StepParams.from_fleet(fleet, 60.0, np.full(4, 2e-7), mode)
+    d = _drivers(params, 200, seed=3)
+    state = initial_state(params, np.zeros(4), np.zeros(4))
+    return params, d, advance(state, d, params)[1]
+
+
+def test_eclipse_compute_off_idles_and_battery_serves():
+    """``off``: in eclipse the accelerators draw only their idle power (hand: alive x idle_w)
+    and deliver nothing; ``battery``: they deliver compute in eclipse and the battery ends
+    lower than with ``off``."""
+    p_off, d, off = _eclipse_run("off")
+    _, _, bat = _eclipse_run("battery")
+    dark = d.valid & (d.sunlit < 0.5)
+    assert dark.any()
+    idle_w = p_off.fleet.idle_w[None, :] * off.accelerators_ok
+    np.testing.assert_allclose(off.compute_w[dark], idle_w[dark], rtol=1e-12)
+    assert (off.capacity[dark] == 0).all()
+    assert (bat.capacity[dark] > 0).any()
+    ok = d.valid
+    assert bat.battery_soc[ok].mean() < off.battery_soc[ok].mean()
+    assert bat.battery_soc[ok].min() < off.battery_soc[ok].min()
+
+
+def test_eclipse_compute_rejects_other_values():
+    designs = [SpacecraftSpec.model_validate({"preset": "starcloud-h100"}).resolve()]
+    fleet = FleetParams.from_designs(designs, np.zeros(1, dtype=np.int64))
+    with pytest.raises(ValueError, match="eclipse_compute must be 'battery' or 'off', not 'on'"):
+        StepParams.from_fleet(fleet, 60.0, np.full(1, 2e-7), "on")

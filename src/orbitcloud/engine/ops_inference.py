@@ -85,6 +85,7 @@ class InferenceOps:
                        for _ in mt.SYSTEMS]  # fmt: skip
         self.rng_demand = ctx.rng("operations.demand")
         self.requests_total = 0
+        self.eclipse_compute = sc.scheduling.eclipse_mode
         self.demand_log: list[tuple[np.ndarray, np.ndarray]] = []  # for the latency verdict
 
     def _outage_masks(self, regions: list, dlat: np.ndarray, dlon: np.ndarray) -> None:
@@ -112,6 +113,7 @@ class InferenceOps:
             self.fig.output_tokens, sc.scheduling.rounds, region_idx, len(self.region_names),
             self.n_sat, self.dc_names, idle, full, counted,
             payload_bits=np.array([c.payload_bytes * 8.0 for c in cl]),
+            it_fraction=np.r_[np.ones(self.n_sat), 1.0 / dc.pue],
         )  # fmt: skip
 
     # ------------------------------------------------------------------------------ process
@@ -225,6 +227,7 @@ class InferenceOps:
             "dropped": pa.array(cols[6], pa.int64()), "served_fraction": pa.array(cols[7], pa.float64()),
             "p50_ms": opt(cols[8]), "p95_ms": opt(cols[9]), "p99_ms": opt(cols[10]),
             "slo_violation_fraction": pa.array(cols[11], pa.float64()),
+            "stranded": pa.array(cols[12], pa.int64()),
         }))  # fmt: skip
         policy = ctx.scenario.scheduling.policy
         answer = mt.answer(rows, self.region_names, names, policy, outage)
@@ -255,8 +258,14 @@ class InferenceOps:
                     f"served). First: {st.policy_errors_first[0]}"
                 )
         k["inference_requests"] = self.requests_total
+        lc, tails, kd = mt.decomposition(  # latency components, tail driver, energy split
+            self.states, self.region_names, self.classes, outage is not None, systems,
+            summ.get("compute_lost_fraction", {}).get("eclipse"), self.eclipse_compute)  # fmt: skip
+        ctx.sink.write("latency_components", lc)
+        k.update(kd)
         self._verdict(ctx, answer, systems, outage)
         summ["inference"] = {"answer": answer, "systems": systems,
+                             "tail": tails["orbital"], "tail_by_system": tails,
                              "regions": self.region_names, "classes": names,
                              "latency_note": "time to first token = network RTT + queue wait "
                              "(fluid, at admission) + prefill; percentiles from log histograms "

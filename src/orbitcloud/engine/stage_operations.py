@@ -80,7 +80,7 @@ class OperationsStage:
     provides: tuple[type, ...] = (OperationsRecord,)
     requires_final: tuple[type, ...] = ()
     provides_final: tuple[type, ...] = (InferenceTotals,)
-    tables = ("requests", "region_metrics", "jobs", "eo")
+    tables = ("requests", "region_metrics", "latency_components", "jobs", "eo")
 
     def __init__(self, scenario: Scenario) -> None:
         w = scenario.workloads

@@ -86,7 +86,8 @@ class SpacecraftStage:
             self.alt0_m, inc0_deg, fleet.shield_mm, fleet.coverglass_mm, self.env.ap,
             self.env.radiation_multiplier,
         )  # fmt: skip
-        self.params = simulate.StepParams.from_fleet(fleet, float(ctx.grid.step_s), avg_proton_rate)
+        self.params = simulate.StepParams.from_fleet(fleet, float(ctx.grid.step_s), avg_proton_rate,
+                                                     sc.scheduling.eclipse_mode)  # fmt: skip
         self.state = simulate.initial_state(self.params, self.avg_rate, avg_cell_rate)
         self.energy0 = self.state.energy_j.copy()
         self.totals = FleetTotals.zeros(len(ctx.sats))

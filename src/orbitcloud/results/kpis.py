@@ -146,8 +146,22 @@ KPIS: tuple[Kpi, ...] = (
     Kpi("inference_<system>_p99_ms", "ms", "time to first token (99th percentile)", "inference",
         _SYS),
     Kpi("inference_<system>_tokens_served", "1", "tokens served", "inference", _SYS),
-    Kpi("inference_<system>_energy_per_token_j", "J/token", "energy per token served", "inference",
+    Kpi("inference_<system>_energy_per_token_j", "J/token",
+        "all energy per token served, measured basis: idle + dynamic (data centres with PUE) "
+        "over the tokens the run served; at low utilisation this is idle power", "inference",
         _SYS),
+    Kpi("inference_<system>_dynamic_energy_per_token_j", "J/token",
+        "accelerator energy above idle while serving, per token (no PUE: the same basis in "
+        "orbit and on the ground)", "inference", _SYS),
+    Kpi("inference_<system>_idle_power_w", "W",
+        "mean idle draw of the accelerators the system pays for (no PUE), reported apart from "
+        "the dynamic energy", "inference", _SYS),
+    Kpi("inference_<system>_p99_queueing_ms", "ms",
+        "mean queue wait of the requests at or above the p99 (latency_components)", "inference",
+        _SYS),
+    Kpi("inference_<system>_p99_propagation_ms", "ms",
+        "mean network propagation (ground links, ISLs, fibre; no access) of the requests at or "
+        "above the p99", "inference", _SYS),
     Kpi("inference_<system>_accelerator_utilisation", "1", "accelerator busy share",
         "inference", _SYS),
     Kpi("inference_<system>_saturation_requests_per_s", "1/s",

@@ -327,11 +327,38 @@ _SPECS: tuple[TableSpec, ...] = (
         C("requests", I64, "1", "requests arriving"),
         C("admitted", I64, "1", "requests admitted"),
         C("dropped", I64, "1", "requests dropped"),
-        C("served_fraction", F64, "1", "admitted / requests"),
+        C("served_fraction", F64, "1", "(admitted - stranded) / requests"),
         C("p50_ms", F64, "ms", "median latency of the admitted requests (null if none)"),
         C("p95_ms", F64, "ms", "95th percentile latency (null if none)"),
         C("p99_ms", F64, "ms", "99th percentile latency (null if none)"),
-        C("slo_violation_fraction", F64, "1", "(dropped + admitted over objective) / requests"),
+        C("slo_violation_fraction", F64, "1", "(dropped + admitted over objective + stranded "
+          "within it) / requests"),
+        C("stranded", I64, "1", "admitted requests never served: their server stopped "
+          "computing (eclipse, failure, out of service) with them queued"),
+    ),
+    _t(
+        "latency_components", "Time to first token split into access, propagation, payload "
+        "transfer, queueing and compute (prefill), in the median and in the tail.",
+        "one per (region, system, period, class, component)", "workloads.inference is set",
+        C("region", STR, "", "user region, or all"),
+        C("system", STR, "", "orbital or terrestrial"),
+        C("period", STR, "", "before, during or after the outages, or all"),
+        C("class", STR, "", "request class, or all"),
+        C("component", STR, "", "access (last mile or user terminal), propagation (ground "
+          "links, ISLs, fibre), transfer (payload upload), queueing (wait at admission), "
+          "compute (prefill), or total (their sum)"),
+        C("requests", I64, "1", "admitted requests of the set"),
+        C("p50_ms", F64, "ms", "the component's own median (0: at most 0.01 ms)"),
+        C("p95_ms", F64, "ms", "the component's own 95th percentile"),
+        C("p99_ms", F64, "ms", "the component's own 99th percentile"),
+        C("mean_ms", F64, "ms", "mean over the admitted requests; components add up to total"),
+        C("median_ms", F64, "ms", "mean over the requests whose total latency is in the "
+          "median's histogram bin (2.3 % wide)"),
+        C("tail_p95_ms", F64, "ms", "mean over the requests at or above the p95 bin"),
+        C("tail_p99_ms", F64, "ms", "mean over the requests at or above the p99 bin"),
+        C("share_median", F64, "1", "median_ms / total's median_ms (null if 0)"),
+        C("share_p95", F64, "1", "tail_p95_ms / total's tail_p95_ms"),
+        C("share_p99", F64, "1", "tail_p99_ms / total's tail_p99_ms"),
     ),
     _t(
         "jobs", "Training jobs: state and progress at every step.",

@@ -320,7 +320,15 @@ class SchedulingSpec(Model):
     policy: str = Field("nearest", description="orbital placement policy name")
     baseline: str = Field("terrestrial", description="terrestrial baseline policy name")
     compute_in_eclipse: bool = Field(
-        False, description="let accelerators run on battery in eclipse (else they stop)"
+        False, description="let accelerators run on battery in eclipse (else they stop); "
+        "the same switch as eclipse_compute (battery = true)"
+    )
+    eclipse_compute: Literal["battery", "off"] | None = Field(
+        None,
+        description="in eclipse: battery (accelerators run from the battery and serve work "
+        "down to the depth-of-discharge floor) or off (they idle at idle power and serve "
+        "nothing); one switch for the power model and the scheduler; default: "
+        "compute_in_eclipse (false: off)",
     )
     eclipse_lookahead_s: float = Field(
         300.0, ge=0, le=86_400, description="energy-aware: stop new work this long before eclipse"
@@ -332,6 +340,25 @@ class SchedulingSpec(Model):
         le=20,
         description="placement rounds per step; round r admits waits up to max_wait x 10^(r+1-rounds)",
     )
+
+    @model_validator(mode="after")
+    def _eclipse(self) -> SchedulingSpec:
+        """eclipse_compute and compute_in_eclipse agree (either may be given)."""
+        if self.eclipse_compute is None:
+            return self
+        battery = self.eclipse_compute == "battery"
+        if "compute_in_eclipse" in self.model_fields_set and self.compute_in_eclipse != battery:
+            raise ValueError(
+                f"eclipse_compute {self.eclipse_compute!r} contradicts compute_in_eclipse "
+                f"{self.compute_in_eclipse}; give one of them (battery = true, off = false)"
+            )
+        self.__dict__["compute_in_eclipse"] = battery  # derived: not a field the user set
+        return self
+
+    @property
+    def eclipse_mode(self) -> Literal["battery", "off"]:
+        """What accelerators do in eclipse: ``battery`` or ``off`` (the resolved switch)."""
+        return "battery" if self.compute_in_eclipse else "off"
 
 
 EventKind = Literal[

@@ -13,10 +13,23 @@ A system carries its queues from step to step (:class:`ServiceState`). At each s
    log histogram per (region, period, class) (:mod:`orbitcloud.workloads.latency`);
 3. service: each server clears ``dt`` of work by class priority (:func:`.queueing.serve_step`);
    queues on a server that cannot compute are dropped as ``stranded``;
-4. energy: idle power of the servers the system pays for, plus dynamic power while busy.
+4. energy: idle power of the servers the system pays for, plus dynamic power while busy
+   (also on the accelerator basis, without the data centres' PUE).
+
+Latency decomposition: each admitted piece's time to first token is the sum of
+:data:`COMPONENTS` -- ``access`` (the user's access round trip: last mile on the ground, user
+terminal in orbit), ``propagation`` (the rest of the policy's network round trip: ground links,
+ISLs, fibre), ``transfer`` (payload upload), ``queueing`` (wait at admission) and ``compute``
+(prefill). Each component has its own log histogram, and the components are also summed per
+bin of the *total* latency, so the mean of each component over the requests in any latency
+range (the median bin, the p95 or p99 tail) is exact and the components of a range add up to
+its mean total; which requests fall in a range is resolved to one histogram bin (2.3 %).
 
 Every request is counted once: requests = admitted + dropped at the step it arrives, and over
-the run requests = served + queued at the end + dropped + stranded.
+the run requests = served + queued at the end + dropped + stranded. Stranded requests (admitted,
+then lost when their server stopped computing) are attributed back to the region, period and
+class they arrived with: each queue keeps the mix of its requests, served in proportion (a fluid
+approximation of FIFO within a class, exact in integers by largest remainders).
 """
 
 from __future__ import annotations
@@ -33,6 +46,9 @@ from orbitcloud.network import flows as fl
 from orbitcloud.scheduling.policies import Policy, StepView
 from orbitcloud.scheduling.queueing import admit_capacity, class_wait_s, serve_step, split_admitted
 from orbitcloud.workloads.latency import N_BINS, latency_bin
+
+COMPONENTS = ("access", "propagation", "transfer", "queueing", "compute")
+"""Parts of the time to first token, in the order of the decomposition arrays."""
 
 DROP_REASONS = ("no_server", "capacity", "policy_error")
 """Why an arriving request was dropped (``stranded`` requests were admitted first)."""
@@ -67,13 +83,34 @@ class ServiceState:
     user_tps_sum: float = 0.0
     """sum over admitted requests of the decode rate each user sees [1/s]"""
     policy_errors_first: list[str] = field(default_factory=list)
+    run_s: float = 0.0
+    """time served so far [s]"""
+    e_dynamic_it_j: float = 0.0
+    """dynamic energy at the accelerators (data centres without PUE) [J]"""
+    e_idle_it_j: float = 0.0
+    """idle energy at the accelerators (data centres without PUE) [J]"""
+    comp_hist: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    """(n_region, n_period, n_class, n_component, N_BINS) int64 histogram of each component"""
+    comp_sum_ms: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    """(n_region, n_period, n_class, N_BINS, n_component) sum of each component over the
+    admitted requests, by bin of their total latency [ms]"""
+    stranded_by: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    """(n_region, n_period, n_class, 2) int64 stranded requests, [..., 1]: already over SLO"""
+    queue_mix: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    """(n_server, n_class, n_region x n_period x 2) int64: the queued requests by (region,
+    period, over SLO) of arrival; sums to ``queue`` over the last axis"""
 
     @classmethod
     def empty(cls, n_server: int, n_class: int, n_region: int) -> ServiceState:
+        n_c = len(COMPONENTS)
         return cls(
             np.zeros((n_server, n_class), dtype=np.int64),
             np.zeros((n_region, N_PERIODS, n_class, N_BINS), dtype=np.int64),
             np.zeros((n_region, N_PERIODS, n_class, 4), dtype=np.int64),
+            comp_hist=np.zeros((n_region, N_PERIODS, n_class, n_c, N_BINS), dtype=np.int64),
+            comp_sum_ms=np.zeros((n_region, N_PERIODS, n_class, N_BINS, n_c)),
+            stranded_by=np.zeros((n_region, N_PERIODS, n_class, 2), dtype=np.int64),
+            queue_mix=np.zeros((n_server, n_class, n_region * N_PERIODS * 2), dtype=np.int64),
         )
 
 
@@ -105,6 +142,9 @@ class ServiceParams:
     """(n_server,) 1.0 where the system pays for the server's time and energy"""
     payload_bits: np.ndarray | None = None
     """(n_class,) payload sent up with each request [bit] (0: none, no flow work)"""
+    it_fraction: np.ndarray | None = None
+    """(n_server,) share of ``idle_w``/``max_w`` drawn by the accelerators (1 / PUE for data
+    centres, 1 for satellites; None: all 1)"""
 
 
 @dataclass(frozen=True)
@@ -193,7 +233,12 @@ def _step(st: ServiceState, s: ServiceStep, policy: Policy, p: ServiceParams) ->
     lat_ms = lat_s * 1e3
     viol = lat_s > p.slo_s[pk]
     reg_p = p.region_of_cell[pc]
-    _add_at(st.hist, (reg_p, s.period, pk, latency_bin(lat_ms)), pn)
+    lat_bin = latency_bin(lat_ms)
+    _add_at(st.hist, (reg_p, s.period, pk, lat_bin), pn)
+    _decompose(st, s, policy, (reg_p, pk, pn, pr, wait[ps, pk], s.prefill_s[ps, pk], net_s,
+                               lat_bin))  # fmt: skip
+    mix = (reg_p * N_PERIODS + s.period) * 2 + viol
+    _add_at(st.queue_mix, (ps, pk, mix), pn)
     reg_g = p.region_of_cell[s.cell]
     dsum = dropped.sum(axis=1)
     _add_at(st.counts, (reg_g, s.period, s.cls, 0), s.count)
@@ -254,6 +299,27 @@ def _payloads(
     np.add.at(arr, (ps[sel], pk[sel]), -refused[sel])
     st.dropped["network"] = st.dropped.get("network", 0) + int(refused.sum())
     return refused, net_s
+
+
+def _decompose(st: ServiceState, s: ServiceStep, policy: Policy, piece: tuple) -> None:
+    """Add the admitted pieces' latency components (:data:`COMPONENTS`) to the state.
+
+    ``piece`` is (region, class, count, network rtt [s], wait [s], prefill [s], transfer [s],
+    total latency bin).
+    The access round trip is the one the policy's system adds to its RTT (user terminal in
+    orbit, last mile on the ground), at most the RTT; propagation is the rest of the RTT.
+    """
+    reg, pk, pn, rtt, wait, prefill, net_s, lat_bin = piece
+    if len(pn) == 0:
+        return
+    v = s.view
+    acc = v.orbital_access_rtt_s if policy.system == "orbital" else v.access_rtt_s
+    access = np.minimum(acc, rtt)
+    comp_ms = np.stack([access, rtt - access, net_s, wait, prefill], axis=1) * 1e3
+    ci = np.arange(len(COMPONENTS))[None, :]
+    _add_at(st.comp_hist, (reg[:, None], s.period, pk[:, None], ci, latency_bin(comp_ms)),
+            np.broadcast_to(pn[:, None], comp_ms.shape))  # fmt: skip
+    _add_at(st.comp_sum_ms, (reg, s.period, pk, lat_bin), pn[:, None] * comp_ms)
 
 
 def _add_at(a: np.ndarray, index: Any, values: np.ndarray) -> None:
@@ -331,11 +397,45 @@ def _serve(st: ServiceState, s: ServiceStep, arr: np.ndarray, p: ServiceParams) 
     served, busy = serve_step(st.queue, s.work_s, s.server_ok, p.step_s, p.priority)
     st.served += int(served.sum())
     st.tokens += float((served * p.output_tokens[None, :]).sum())
+    _take_from_mix(st.queue_mix, served)
     stranded = st.queue[~s.server_ok]
     st.stranded += int(stranded.sum())
     st.queue[~s.server_ok] = 0
+    lost = st.queue_mix[~s.server_ok].sum(axis=0)  # (n_class, n_region x n_period x 2)
+    if lost.any():
+        n_reg, n_per, n_c = st.stranded_by.shape[:3]
+        st.stranded_by += lost.reshape(n_c, n_reg, n_per, 2).transpose(1, 2, 0, 3)
+        st.queue_mix[~s.server_ok] = 0
     st.busy_s += float(busy[: p.n_sat].sum() + busy[p.n_sat :].sum())
     on = s.server_ok.astype(float) * p.counted
     st.usable_s += float(on.sum() * p.step_s)
-    st.e_idle_j += float((p.idle_w * on).sum() * p.step_s)
-    st.e_dynamic_j += float(((p.max_w - p.idle_w) * busy * on).sum())
+    st.run_s += p.step_s
+    it = np.ones(len(on)) if p.it_fraction is None else p.it_fraction
+    idle_j = p.idle_w * on * p.step_s
+    dyn_j = (p.max_w - p.idle_w) * busy * on
+    st.e_idle_j += float(idle_j.sum())
+    st.e_dynamic_j += float(dyn_j.sum())
+    st.e_idle_it_j += float((idle_j * it).sum())
+    st.e_dynamic_it_j += float((dyn_j * it).sum())
+
+
+def _take_from_mix(mix: np.ndarray, served: np.ndarray) -> None:
+    """Take ``served`` (n_server, n_class) requests out of each queue's ``mix`` (n_server,
+    n_class, n_group) in proportion to the groups, in integers: floors, then the remainder one
+    each to the groups with the largest remainders (Hamilton's method), so every queue gives
+    exactly what it served and no group goes negative."""
+    rows = np.flatnonzero(served.ravel() > 0)
+    if len(rows) == 0:
+        return
+    flat = mix.reshape(-1, mix.shape[-1])
+    m = flat[rows]
+    n = served.ravel()[rows][:, None]
+    tot = np.maximum(m.sum(axis=1, keepdims=True), 1)
+    take = (m * n) // tot
+    rem = (m * n) % tot
+    left = n[:, 0] - take.sum(axis=1)
+    order = np.argsort(-rem, axis=1, kind="stable")
+    rank = np.empty_like(order)
+    np.put_along_axis(rank, order, np.broadcast_to(np.arange(m.shape[1]), m.shape), axis=1)
+    take += (rank < left[:, None]) & (take < m)
+    flat[rows] = m - take

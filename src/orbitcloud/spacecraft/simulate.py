@@ -5,7 +5,9 @@ Per step, vectorised over satellites (a loop over the window's steps carries the
 1. degradation of the array output (age and cover-glass dose up to the step);
 2. seeded hard failures of accelerators (total dose and random, FIT);
 3. compute power allowed by generation and battery (the depth-of-discharge floor applies to
-   compute; the bus may empty the battery);
+   compute; the bus may empty the battery); in eclipse (sunlit < 0.5) the accelerators ask
+   for their design load from the battery (``eclipse_compute`` ``battery``) or only their idle
+   power (``off``: they serve nothing, so the delivered capacity is 0);
 4. the two-node thermal model, implicit and sub-stepped, throttling the accelerators to their
    temperature limit;
 5. the battery's charge or discharge (the energy balance closes every step:
@@ -59,11 +61,21 @@ class StepParams:
     """(n_sat,) bool: dual redundancy (silent errors detected and rerun)"""
     triple: np.ndarray
     """(n_sat,) bool: triple redundancy (silent errors masked by majority vote)"""
+    eclipse_off: bool = False
+    """accelerators idle in eclipse (``eclipse_compute: off``) instead of running on battery"""
 
     @staticmethod
-    def from_fleet(fleet: FleetParams, dt_s: float, proton_rate_rad_s: np.ndarray) -> StepParams:
+    def from_fleet(
+        fleet: FleetParams,
+        dt_s: float,
+        proton_rate_rad_s: np.ndarray,
+        eclipse_compute: str = "battery",
+    ) -> StepParams:
         """Parameters for steps of ``dt_s`` [s]; ``proton_rate_rad_s`` (n_sat,) is the
-        orbit-average proton dose rate behind the shield [rad/s] (for Young's interval)."""
+        orbit-average proton dose rate behind the shield [rad/s] (for Young's interval);
+        ``eclipse_compute`` ``battery`` (compute from the battery in eclipse) or ``off``."""
+        if eclipse_compute not in ("battery", "off"):
+            raise ValueError(f"eclipse_compute must be 'battery' or 'off', not {eclipse_compute!r}")
         p = fleet
         restart_rate = radiation_effects.proton_flux_cm2_s(proton_rate_rad_s) * (
             p.sefi_sigma_cm2 * p.n_acc
@@ -82,6 +94,7 @@ class StepParams:
             k_rad_w_k4=p.rad_eps * power.STEFAN_BOLTZMANN * p.rad_area_m2 * sides,
             checkpoint_interval_s=tau, static_efficiency=static_eff,
             dual=np.isclose(p.redundancy, 0.5), triple=p.redundancy < 0.4,
+            eclipse_off=eclipse_compute == "off",
         )  # fmt: skip
 
 
@@ -395,7 +408,9 @@ def _step_loop(
             dead = (d.u_fail[k] < p_any) & ok & (n_ok > 0)
             if dead.any():
                 n_ok = n_ok - dead
-            demand = n_ok * demand_dev * ok
+            dev = (np.where(d.sunlit[k] < 0.5, p.idle_w, demand_dev) if params.eclipse_off
+                   else demand_dev)  # fmt: skip
+            demand = n_ok * dev * ok
         else:
             demand = np.zeros(n)
         gen_k, bus_k = gen[k], bus_all[k]
