@@ -85,10 +85,35 @@ def test_array_cosine_modes():
         return power.array_cosine(np.full(n, mode), np.full(n, normal), sh, sr)[0]
 
     np.testing.assert_allclose(cos(0, 0), 1.0)
-    np.testing.assert_allclose(cos(1, 0), np.sqrt(1 - sh[0] ** 2))  # single axis: cos(beta)
+    # single axis: cos(beta) below |beta| = 45 deg; yawed (axis along-track) above it:
+    # sqrt(1 - (s.t)^2) with (s.t)^2 = 1 - 0.8^2 - 0.1^2 = 0.35 -> sqrt(0.65)
+    np.testing.assert_allclose(cos(1, 0), [1.0, np.sqrt(0.75), np.sqrt(0.65)])
     np.testing.assert_allclose(cos(2, 0), [0.6, 0.0, 0.1])  # zenith-fixed
     np.testing.assert_allclose(cos(2, 1), [0.0, 0.5, 0.0])  # +orbit normal
     np.testing.assert_allclose(cos(2, 3), [0.0, 0.5, 0.8])  # sunward orbit normal
+
+
+def test_single_axis_array_never_edge_on_at_high_beta():
+    """Hand geometry: a single-axis array at beta = 90 deg (Sun along the orbit normal, full sun)
+    faces the Sun (yawed, axis along-track); the worst case is beta = 45 deg at the subsolar
+    point or on the terminator: cos 45 deg either side of the switch."""
+    beta = np.radians([90.0, 80.0, 44.999, 45.001, 60.0])
+    u = np.radians([0.0, 90.0, 0.0, 90.0, 90.0])  # angle from the subsolar point in the plane
+    sh = np.sin(beta)[None]
+    sr = (np.cos(beta) * np.cos(u))[None]  # s.r = cos(beta) cos(u)
+    cos = power.array_cosine(np.ones(5, int), np.zeros(5, int), sh, sr)[0]
+    # beta 80 at u 90: s.t = cos 80 -> sqrt(1 - cos^2 80) = sin 80
+    np.testing.assert_allclose(
+        cos,
+        [
+            1.0,
+            np.sin(np.radians(80.0)),
+            np.cos(np.radians(44.999)),
+            np.sin(np.radians(45.001)),
+            np.sin(np.radians(60.0)),
+        ],
+    )
+    assert cos.min() >= np.cos(np.radians(45.0)) - 1e-4
 
 
 def test_cell_efficiency_and_panel_temperature():

@@ -48,10 +48,22 @@ from orbitcloud.engine.contract import (
 from orbitcloud.scenario.spacecraft import SpacecraftSpec
 from orbitcloud.spacecraft import drivers as drv
 from orbitcloud.spacecraft import simulate, solar_ratio
-from orbitcloud.spacecraft.checks import WARNING_TEXT, check_design
+from orbitcloud.spacecraft.checks import (
+    DesignCheck,
+    check_design,
+    diagnose_brownouts,
+    warning_text,
+)
 from orbitcloud.spacecraft.design import FleetParams, mass_budget_kg
 from orbitcloud.spacecraft.throughput import FleetThroughput
-from orbitcloud.spacecraft.totals import FleetTotals, SatelliteSummary, satellite_summary
+from orbitcloud.spacecraft.totals import (
+    FleetTotals,
+    SatelliteSummary,
+    constellation_kpis,
+    masked_mean,
+    satellite_summary,
+    spacecraft_kpis,
+)
 
 _SUMMARY_INTS = {"accelerators": np.int16, "accelerators_failed": np.int16,
                  "silent_errors": np.int32, "job_restarts": np.int32}  # fmt: skip
@@ -100,19 +112,17 @@ class SpacecraftStage:
     def _design_checks(self, ctx: RunContext) -> None:
         """Warnings for designs that cannot work (before any propagation)."""
         self.design_summary: list[dict[str, Any]] = []
+        self.checks: dict[int, DesignCheck] = {}
         for i, d in enumerate(self.designs):
             c = ctx.scenario.constellations[i]
             members = np.nonzero(self.shell == i)[0]
             if not c.spacecraft.enabled or len(members) == 0:
                 continue
             alt = float(np.median(self.alt0_m[members]))
-            chk = check_design(d, alt, self.env.earth_ir_w_m2, self.env.albedo)
+            chk = self.checks[i] = check_design(d, alt, self.env.earth_ir_w_m2, self.env.albedo)
             name = c.spacecraft.preset_name(c.kind) or "custom"
             for finding in chk.findings:
-                text = WARNING_TEXT[finding].format(
-                    c=chk, eclipse_min=chk.max_eclipse_s / 60, alt_km=alt / 1000,
-                    bus_wh=chk.eclipse_bus_j / 3600, usable_wh=chk.battery_usable_j / 3600,
-                )  # fmt: skip
+                text = warning_text(chk, finding, d)
                 ctx.warnings.append(f"constellations[{i}] ({c.name}, {name}): {text}")
             acc, spec = d.compute.accelerator, d.compute.accelerator_spec()
             self.design_summary.append({
@@ -140,7 +150,8 @@ class SpacecraftStage:
             self.rng_restart.random(shape),
         )  # fmt: skip
         self.state, out = simulate.advance(self.state, drivers, self.params)
-        self.totals = self.totals.add(drivers, out, rows.in_saa, rho, p.n_acc > 0, self.params.dt_s)
+        self.totals = self.totals.add(drivers, out, rows.in_saa, rho, p.n_acc > 0,
+                                      self.params.dt_s, rows.sun_dot_h)  # fmt: skip
         throttled = out.power_throttled | out.thermal_throttled
         soc = out.battery_soc.astype(np.float32)
         records.put(SpacecraftRecord(
@@ -180,42 +191,49 @@ class SpacecraftStage:
         on = self.enabled_sat & (a["valid_steps"] > 0)
         compute_sats = on & (p.n_acc > 0)
         ctx.sink.write("sat_summary", self._summary_table(s, on))
-        k = ctx.kpis
-        k["orbit_average_power_w"] = _mean(s.orbit_average_power_w, on)
-        k["throttled_fraction"] = _mean(s.throttled_fraction, compute_sats)
-        k["dose_rad_per_year"] = _mean(s.dose_rad_per_year, on)
-        k["space_ground_energy_ratio"], ctx.summary["solar_ratio"] = solar_ratio.fleet_solar_ratio(
-            ctx.sats.satrecs, self.shell, [c.name for c in ctx.scenario.constellations],
+        names = [c.name for c in ctx.scenario.constellations]
+        fleet = spacecraft_kpis(s, a, on, p.n_acc > 0)
+        ratio, ctx.summary["solar_ratio"] = solar_ratio.fleet_solar_ratio(
+            ctx.sats.satrecs, self.shell, names,
             a["irr_factor_sum"] / np.maximum(a["valid_steps"], 1), on,
             sum(datetime_to_jd(ctx.grid.start)), ground, self.env.ground_solar_capacity_factor,
         )  # fmt: skip
-        k["compute_capacity_mean"] = _mean(s.mean_capacity, compute_sats)
-        k["accelerator_temp_max_k"] = (
-            round(float(np.max(a.temp_max_k[on])), 2) if on.any() else None
-        )
-        k["battery_soc_min"] = round(float(np.min(a.soc_min[on])), 4) if on.any() else None
-        k["accelerators_failed"] = int(s.accelerators_failed.sum())
-        k["silent_errors"] = int(a["silent_errors"].sum())
-        k["job_restarts"] = int(a["job_restarts"].sum())
-        unserved = a["bus_unserved_j"] > 0
-        if unserved.any():
-            ctx.warnings.append(
-                f"{int(unserved.sum())} satellite(s) could not power their bus at some steps "
-                f"({a['bus_unserved_j'].sum() / 3600:.1f} Wh unserved): battery too small for "
-                "eclipse or array too small for the load"
-            )
-        hot = compute_sats & (s.thermal_throttled_fraction > 0.5)
-        if hot.any():
-            ctx.warnings.append(
-                f"{int(hot.sum())} satellite(s) were thermally "
-                "throttled more than half of the time: radiator too small for the compute load"
-            )
+        by_c = constellation_kpis(s, a, on, p.n_acc > 0, self.shell, names,
+                                  solar_ratio.year_ratios(ctx.summary["solar_ratio"], ground))  # fmt: skip
+        ctx.kpis.update(fleet | {"space_ground_energy_ratio": ratio})
+        ctx.summary["constellations"] = by_c
+        if len(by_c) > 1:  # several constellations: each one's own figures
+            ctx.kpis.update({f"{c}:{n}": v for c, kc in by_c.items() for n, v in kc.items()
+                             if n != "satellites"})  # fmt: skip
+        if not compute_sats.any():
+            ctx.summary.setdefault("kpi_notes", {}).update(dict.fromkeys(
+                ("accelerator_temp_max_k", "throttled_fraction", "compute_capacity_mean"),
+                "no satellite in this run carries accelerators"))  # fmt: skip
+        self._run_warnings(s, compute_sats, ctx)
         final.put(SpacecraftTotals(
-            compute_capacity_mean=k["compute_capacity_mean"],
+            compute_capacity_mean=fleet["compute_capacity_mean"],
             accelerators_failed=int(s.accelerators_failed.sum()),
             compute_energy_j=float(a["compute_j"].sum()),
         ))  # fmt: skip
-        ctx.summary["spacecraft"] = self._summary(s, on, compute_sats, ctx)
+        ctx.summary["spacecraft"] = self._summary(s, compute_sats, by_c)
+
+    def _run_warnings(self, s: SatelliteSummary, compute_sats: np.ndarray, ctx: RunContext) -> None:
+        """Brown-outs and thermal throttling seen in the run, per constellation, with the cause
+        the run's data shows (:func:`~orbitcloud.spacecraft.checks.diagnose_brownouts`)."""
+        for i, chk in self.checks.items():
+            c = ctx.scenario.constellations[i]
+            tag = f"constellations[{i}] ({c.name}, {c.spacecraft.preset_name(c.kind) or 'custom'})"
+            members = np.nonzero(self.shell == i)[0]
+            for text in diagnose_brownouts(chk, self.designs[i], self.totals, members,
+                                           self.params.dt_s):  # fmt: skip
+                ctx.warnings.append(f"{tag}: {text}")
+            hot = compute_sats[members] & (s.thermal_throttled_fraction[members] > 0.5)
+            if hot.any():
+                ctx.warnings.append(
+                    f"{tag}: {int(hot.sum())} satellite(s) were thermally throttled more than "
+                    f"half of the time: the radiator ({chk.radiator_area_m2:g} m2) cannot reject "
+                    f"the heat; the hot case needs {chk.radiator_area_needed_m2:.3g} m2"
+                )
 
     def _summary_table(self, s: SatelliteSummary, on: np.ndarray) -> pa.Table:
         cols: dict[str, pa.Array] = {"sat": pa.array(np.arange(len(on), dtype=np.int32))}
@@ -229,21 +247,9 @@ class SpacecraftStage:
         return pa.table(cols)
 
     def _summary(
-        self, s: SatelliteSummary, on: np.ndarray, compute_sats: np.ndarray, ctx: RunContext
+        self, s: SatelliteSummary, compute_sats: np.ndarray, by_c: dict[str, Any]
     ) -> dict[str, Any]:
-        a, has_acc = self.totals, self.params.fleet.n_acc > 0
-        by_c = {}
-        for i, c in enumerate(ctx.scenario.constellations):
-            m = on & (self.shell == i)
-            if m.any():
-                by_c[c.name] = {
-                    "satellites": int(m.sum()),
-                    "orbit_average_power_w": _mean(s.orbit_average_power_w, m),
-                    "throttled_fraction": _mean(s.throttled_fraction, m & has_acc),
-                    "dose_rad_per_year": _mean(s.dose_rad_per_year, m),
-                    "space_ground_energy_ratio": _mean(s.space_ground_energy_ratio, m),
-                    "compute_capacity_mean": _mean(s.mean_capacity, m & has_acc),
-                }
+        a = self.totals
         return {
             "designs": self.design_summary,
             "by_constellation": by_c,
@@ -255,13 +261,9 @@ class SpacecraftStage:
             },
             "space_ground_energy_ratio_note": "year-round vs pvlib ground: see solar_ratio",
             "detected_errors": int(a["detected_errors"].sum()),
-            "mean_checkpoint_interval_s": _mean(s.checkpoint_interval_s, compute_sats),
+            "mean_checkpoint_interval_s": masked_mean(s.checkpoint_interval_s, compute_sats),
             "radiation_model": "AP-8 MIN/AE-8 MAX maps (IRBEM), SHIELDOSE-2-style dose-depth",
         }  # fmt: skip
-
-
-def _mean(x: np.ndarray, m: np.ndarray) -> float | None:
-    return round(float(np.mean(x[m])), 6) if m.any() else None
 
 
 def _sat_state_columns(

@@ -221,6 +221,20 @@ KPIS: tuple[Kpi, ...] = (
 )
 # fmt: on
 
+PER_CONSTELLATION = ("orbit_average_power_w", "battery_soc_min", "space_ground_energy_ratio",
+                     "accelerator_temp_max_k", "throttled_fraction", "dose_rad_per_year",
+                     "accelerators_failed", "silent_errors", "compute_capacity_mean",
+                     "job_restarts")  # fmt: skip
+"""Spacecraft KPIs a run with several constellations also writes per constellation, as
+``<constellation>:<kpi>`` (the same values as ``summary["constellations"][name][kpi]``); the
+accelerator ones only for constellations that carry accelerators."""
+
+KPIS += tuple(
+    Kpi(f"<constellation>:{k.name}", k.unit, f"{k.description}, of one constellation", k.group,
+        f"one constellation: {k.covers}")
+    for k in KPIS if k.name in PER_CONSTELLATION
+)  # fmt: skip
+
 _FIXED = {k.name: k for k in KPIS if not k.is_pattern}
 _PATTERNS = [k for k in KPIS if k.is_pattern]
 
@@ -288,7 +302,9 @@ def render_markdown() -> str:
         "`orbitcloud.results.kpis` (do not edit by hand; tests/results/test_kpis.py keeps it in",
         "sync). A name with `<placeholder>` parts is a family: `<system>` is `orbital` or",
         "`terrestrial`, `<job>` a training job's name, `<mode>` an EO processing mode, `<period>`",
-        "`before`, `during` or `after` an outage. Unit `1` is dimensionless (a fraction, a ratio, a",
+        "`before`, `during` or `after` an outage, `<constellation>` a constellation's name",
+        "(written when a run has several constellations; the fleet figure without the prefix",
+        "covers only the satellites it describes). Unit `1` is dimensionless (a fraction, a ratio, a",
         "count). `orbitcloud run` prints them grouped with units; `orbitcloud run --json` prints",
         "them with unit and description for scripts.",
         "",

@@ -50,6 +50,8 @@ class EnvironmentRows:
     """solar irradiance times ``sunlit`` [W/m^2]"""
     array_cosine: np.ndarray
     """cosine of the Sun on the array plane [-]"""
+    sun_dot_h: np.ndarray
+    """sine of the beta angle: the Sun direction on the orbit normal [-] (for diagnoses)"""
     array_temp_k: np.ndarray
     """solar-array equilibrium temperature [K]"""
     gen_bol_w: np.ndarray
@@ -60,7 +62,8 @@ class EnvironmentRows:
 
 _FIELDS = (
     "dose_rate_rad_s", "cell_dose_rate_rad_s", "proton_dose_rate_rad_s", "sunlit",
-    "irradiance_w_m2", "array_cosine", "array_temp_k", "gen_bol_w", "radiator_env_w",
+    "irradiance_w_m2", "array_cosine", "sun_dot_h", "array_temp_k", "gen_bol_w",
+    "radiator_env_w",
 )  # fmt: skip
 
 
@@ -173,6 +176,7 @@ def _rows(
         eta = power.cell_efficiency(t_arr, p.cell_eff, p.cell_gamma, p.cell_ref_k)
     out.update(
         sunlit=sunlit, irradiance_w_m2=irr, array_cosine=cosf, array_temp_k=t_arr,
+        sun_dot_h=_masked(valid, allv, sh, 0.0),
         gen_bol_w=g_arr * p.array_area_m2 * p.packing * eta,
         radiator_env_w=thermal.radiator_environment_w(
             p.rad_orientation, p.rad_two_sided, p.rad_area_m2, p.rad_alpha, p.rad_eps,

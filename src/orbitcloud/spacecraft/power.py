@@ -18,6 +18,9 @@ GROUND_PEAK_IRRADIANCE_W_M2 = 1000.0
 """Standard test condition irradiance of terrestrial PV ratings [W/m^2] (IEC 60904-3, AM1.5G)."""
 
 POINTING_CODES = {"sun_tracking": 0, "single_axis": 1, "body_fixed": 2}
+SINGLE_AXIS_YAW_SIN2 = 0.5
+"""sin^2 of the beta angle from which a single-axis spacecraft flies yawed, drive axis
+along-track (45 deg: the choice that maximises the worst cosine, cos 45 deg; assumed)."""
 BODY_NORMAL_CODES = {
     "zenith": 0,
     "orbit_normal": 1,
@@ -61,8 +64,15 @@ def array_cosine(
     """Cosine of the Sun's incidence on the array for each pointing mode, in [0, 1].
 
     * sun_tracking (2 axes): 1.
-    * single_axis, rotation axis along the orbit normal (Starlink-like): cos(beta) =
-      sqrt(1 - (s.h)^2) -- the array turns to the Sun within the orbit plane only.
+    * single_axis, one drive axis, yaw-steered: at |beta| < 45 deg the axis lies along the orbit
+      normal and the array turns to the Sun within the orbit plane, cos = cos(beta) =
+      sqrt(1 - (s.h)^2); at |beta| >= 45 deg the spacecraft flies yawed by 90 deg, the axis
+      along-track, and the array turns about it: cos = sqrt(1 - (s.t)^2) = sqrt((s.h)^2 +
+      (s.r)^2) (t = h x r completes the orthonormal r, t, h). The worst cosine is cos 45 deg.
+      A single-axis array that never yaws is edge-on to the Sun at |beta| -> 90 deg, in full
+      sun: no operator flies that (Iridium locks its array gimbals in another geometry at high
+      beta; Starlink's array is seen with its long edge along track, Cole 2020), so the
+      un-yawed model was an artefact that browned out polar Starlink planes at high beta.
     * body_fixed: max(0, n.s) with n the zenith, +h, -h, or the sunward orbit normal (a
       spacecraft that yaw-flips twice a year, as in dawn-dusk orbits: |s.h|).
 
@@ -79,10 +89,17 @@ def array_cosine(
     References
     ----------
     Standard incidence geometry, e.g. Wertz & Larson, Space Mission Analysis and Design, 3rd
-    ed., sec. 11.4 (solar array sizing, cosine loss).
+    ed., sec. 11.4 (solar array sizing, cosine loss); high-beta yaw of single-axis arrays:
+    Iridium array gimbal rules vs beta (R. Matson, SeeSat-L, 2001-03); Starlink array
+    orientation: R. Cole, "Modelling of Starlink trail brightness", SatTrackCam guest post
+    (2020-05-04).
     """
     sh, sr = sun_dot_h, sun_dot_r
-    single = np.sqrt(np.clip(1.0 - sh * sh, 0.0, 1.0))
+    single = np.where(
+        sh * sh < SINGLE_AXIS_YAW_SIN2,
+        np.sqrt(np.clip(1.0 - sh * sh, 0.0, 1.0)),
+        np.sqrt(np.clip(sh * sh + sr * sr, 0.0, 1.0)),
+    )
     body = np.select(
         [normal_code == 0, normal_code == 1, normal_code == 2],
         [np.maximum(sr, 0.0), np.maximum(sh, 0.0), np.maximum(-sh, 0.0)],

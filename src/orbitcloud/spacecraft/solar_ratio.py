@@ -215,3 +215,13 @@ def fleet_solar_ratio(
     f_year = np.array([by_c[n]["year_irradiance_factor"] if n in by_c else 0.0 for n in names])
     f_fleet = float(np.sum(w * f_year) / w.sum())
     return round(float(space_ground_energy_ratio(f_fleet, g0.capacity_factor)), 6), block
+
+
+def year_ratios(block: dict[str, Any], ground: list[GroundYield]) -> dict[str, float]:
+    """Each constellation's year-round space/ground energy ratio against the default ground row
+    (the KPI's basis, per constellation) from a :func:`fleet_solar_ratio` block [-]."""
+    cf = default_ground(ground).capacity_factor
+    return {
+        name: round(float(space_ground_energy_ratio(c["year_irradiance_factor"], cf)), 6)
+        for name, c in block["by_constellation"].items()
+    }

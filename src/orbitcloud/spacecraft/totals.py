@@ -18,8 +18,13 @@ SUMS = (
     "gen_j", "compute_j", "bus_unserved_j", "curtailed_j", "loss_j", "throttled_steps",
     "thermal_steps", "power_steps", "valid_steps", "irr_factor_sum", "capacity_sum",
     "silent_errors", "job_restarts", "detected_errors", "saa_steps", "density_sum",
+    "unserved_sun_j", "unserved_sun_steps", "unserved_sun_cos_sum", "unserved_sun_beta_sum",
 )  # fmt: skip
-"""The summed totals (each (n_sat,) float: energies [J], counts, sums of per-step values)."""
+"""The summed totals (each (n_sat,) float: energies [J], counts, sums of per-step values).
+``unserved_sun_*`` are over the steps in which the bus went short while sunlit (sunlit >= 0.5):
+the unserved energy [J], the step count, and the sums of the array cosine [-] and of the
+absolute beta angle [rad] there (what :func:`orbitcloud.spacecraft.checks.diagnose_brownouts`
+reads to tell an attitude effect from an empty battery)."""
 
 TSI_W_M2 = 1361.0
 """Total solar irradiance at 1 AU [W/m^2] (Kopp & Lean 2011), the unit of the irradiance
@@ -53,6 +58,7 @@ class FleetTotals:
         density_kg_m3: np.ndarray,
         has_accelerators: np.ndarray,
         dt_s: float,
+        sun_dot_h: np.ndarray | None = None,
     ) -> FleetTotals:
         """The totals after one more window.
 
@@ -63,6 +69,7 @@ class FleetTotals:
         density_kg_m3 : (n_t, n_sat) air density [kg/m^3] (NaN where invalid)
         has_accelerators : (n_sat,) bool
         dt_s : step [s]
+        sun_dot_h : (n_t, n_sat) sine of the beta angle [-] (None: beta sums stay 0)
 
         Notes
         -----
@@ -75,6 +82,9 @@ class FleetTotals:
         allv = bool(valid.all())
         throttled = out.power_throttled | out.thermal_throttled
         a = self.sums
+        short_w = out.bus_unserved_w.astype(f32).astype(float)
+        short_sun = (short_w > 0) & (drivers.sunlit >= 0.5) & valid
+        beta = np.zeros(1) if sun_dot_h is None else np.abs(np.arcsin(np.clip(sun_dot_h, -1, 1)))
         add = {
             "gen_j": out.gen_w.sum(0) * dt_s,
             "compute_j": out.compute_w.sum(0) * dt_s,
@@ -92,6 +102,10 @@ class FleetTotals:
             "job_restarts": out.job_restarts.sum(0),
             "saa_steps": in_saa.sum(0),
             "density_sum": _masked(valid, allv, np.nan_to_num(density_kg_m3), 0.0).sum(0),
+            "unserved_sun_j": np.where(short_sun, short_w, 0.0).sum(0) * dt_s,
+            "unserved_sun_steps": short_sun.sum(0),
+            "unserved_sun_cos_sum": np.where(short_sun, drivers.array_cosine, 0.0).sum(0),
+            "unserved_sun_beta_sum": np.where(short_sun, beta, 0.0).sum(0),
         }
         # rounding is monotonic: the float32 of the extreme is the extreme of the float32s
         temp = _masked(valid, allv, out.temp_k, -np.inf).max(0).astype(f32)
@@ -194,3 +208,79 @@ def satellite_summary(
         job_restarts=a["job_restarts"],
         checkpoint_interval_s=checkpoint_interval_s,
     )
+
+
+COMPUTE_KPIS = ("throttled_fraction", "compute_capacity_mean", "accelerator_temp_max_k",
+                "accelerators_failed", "silent_errors", "job_restarts")  # fmt: skip
+"""KPIs taken over the satellites that carry accelerators only (absent from a constellation
+without any; None for a fleet without any)."""
+
+
+def spacecraft_kpis(
+    s: SatelliteSummary, totals: FleetTotals, on: np.ndarray, has_accelerators: np.ndarray
+) -> dict[str, float | int | None]:
+    """The spacecraft KPIs of the satellites in ``on`` (the fleet, or one constellation).
+
+    Power and radiation figures are over the satellites in ``on``; thermal, compute and
+    single-event figures (:data:`COMPUTE_KPIS`) over those of them that carry accelerators,
+    so that satellites without accelerators never pool into an accelerator figure.
+
+    Parameters
+    ----------
+    s : the run's :class:`SatelliteSummary`
+    totals : the run's :class:`FleetTotals`
+    on : (n_sat,) bool: satellites counted (enabled, with valid steps)
+    has_accelerators : (n_sat,) bool
+
+    Returns
+    -------
+    ``{kpi name: value}``: means of per-satellite figures, the extreme temperature and state of
+    charge, and sums of counts; None where no satellite counts.
+    """
+    comp = on & has_accelerators
+    return {
+        "orbit_average_power_w": masked_mean(s.orbit_average_power_w, on),
+        "throttled_fraction": masked_mean(s.throttled_fraction, comp),
+        "dose_rad_per_year": masked_mean(s.dose_rad_per_year, on),
+        "compute_capacity_mean": masked_mean(s.mean_capacity, comp),
+        "accelerator_temp_max_k": (
+            round(float(np.max(totals.temp_max_k[comp])), 2) if comp.any() else None
+        ),
+        "battery_soc_min": round(float(np.min(totals.soc_min[on])), 4) if on.any() else None,
+        "accelerators_failed": int(s.accelerators_failed[comp].sum()),
+        "silent_errors": int(totals["silent_errors"][comp].sum()),
+        "job_restarts": int(totals["job_restarts"][comp].sum()),
+    }
+
+
+def masked_mean(x: np.ndarray, m: np.ndarray) -> float | None:
+    """Mean of ``x`` over the mask ``m``, rounded to 6 decimals (None for an empty mask)."""
+    return round(float(np.mean(x[m])), 6) if m.any() else None
+
+
+def constellation_kpis(
+    s: SatelliteSummary,
+    totals: FleetTotals,
+    on: np.ndarray,
+    has_accelerators: np.ndarray,
+    shell: np.ndarray,
+    names: list[str],
+    year_ratio: dict[str, float],
+) -> dict[str, dict[str, float | int | None]]:
+    """:func:`spacecraft_kpis` per constellation, plus ``satellites`` and
+    ``space_ground_energy_ratio`` (year-round, from ``year_ratio`` by name).
+
+    A constellation without accelerators gets no :data:`COMPUTE_KPIS` (they would describe
+    nothing); a constellation with no counted satellite is left out.
+    """
+    out: dict[str, dict[str, float | int | None]] = {}
+    for i, name in enumerate(names):
+        m = on & (shell == i)
+        if not m.any():
+            continue
+        k = spacecraft_kpis(s, totals, m, has_accelerators)
+        if not (m & has_accelerators).any():
+            k = {n: v for n, v in k.items() if n not in COMPUTE_KPIS}
+        out[name] = {"satellites": int(m.sum()), **k,
+                     "space_ground_energy_ratio": year_ratio.get(name)}  # fmt: skip
+    return out
