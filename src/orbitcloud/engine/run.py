@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 
 from orbitcloud.astro.constellations import build_satellites
-from orbitcloud.astro.ephemeris import chunk_steps_for, iter_ephemeris
+from orbitcloud.astro.ephemeris import chunk_steps_for, iter_ephemeris, workers_from_env
 from orbitcloud.astro.timescales import TimeGrid
 from orbitcloud.engine.context import MemorySink, RunContext, TableSink
 from orbitcloud.engine.contract import GeometryRecord, Records, Stage, order_stages
@@ -129,6 +129,7 @@ def simulate(
     progress: Callable[[str, float], None] | None = None,
     chunk_steps: int | None = None,
     observe: Callable[[Records], None] | None = None,
+    workers: int | None = None,
 ) -> RunContext:
     """Run a validated scenario, writing tables into ``sink``; returns the run context.
 
@@ -139,9 +140,19 @@ def simulate(
         speed and memory only, never an answer.
     observe : called with each chunk's records after every stage has seen them, and with the
         run-level records at the end (tests, notebooks); it must not change them
+    workers : processes that compute geometry, this one included (1: no worker processes);
+        None: the ``ORBITCLOUD_WORKERS`` environment variable, else one per usable core for a
+        large run (:func:`orbitcloud.astro.ephemeris.resolve_workers`). Speed only, never an
+        answer.
     """
     if chunk_steps is not None and chunk_steps < 1:
         raise OrbitcloudInputError(f"must be a whole number >= 1, not {chunk_steps}", "chunk_steps")
+    if workers is not None and workers < 1:
+        raise OrbitcloudInputError(f"must be a whole number >= 1 or None, not {workers}", "workers")
+    try:
+        workers = workers or workers_from_env()
+    except ValueError as exc:
+        raise OrbitcloudInputError(str(exc), "ORBITCLOUD_WORKERS") from None
     t0 = time.perf_counter()
     ctx, stages = prepare(scenario, sink, progress)
     sats, grid = ctx.sats, ctx.grid
@@ -150,7 +161,7 @@ def simulate(
     step = chunk_steps or chunk_steps_for(len(sats), grid.n)
     halo = max((s.halo_steps for s in stages), default=0)
     it = iter_ephemeris(sats, grid, step, scenario.time.polar_x_arcsec,
-                        scenario.time.polar_y_arcsec, halo=halo)  # fmt: skip
+                        scenario.time.polar_y_arcsec, workers=workers, halo=halo)  # fmt: skip
     t_geo = 0.0
     t_stage = dict.fromkeys((s.name for s in stages), 0.0)
     if progress:
