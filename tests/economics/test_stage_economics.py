@@ -49,6 +49,11 @@ def test_stage_design_basis_without_operations():
         assert k[key] > 0, key
     notes = " ".join(ctx.summary["economics"]["notes"])
     assert "no operations run" in notes
+    # no operations: no measured basis; the design basis and its verdict stand alone
+    assert k["economics_orbital_usd_per_mtok_measured"] is None
+    assert k["economics_terrestrial_usd_per_mtok_measured"] is None
+    assert ctx.summary["economics"]["measured"]["available"] is False
+    assert [v["topic"] for v in ctx.summary["verdicts"]] == ["cost"]
     # totals equal the sum of the items; no NaN anywhere (nulls instead)
     rows = tbl.to_pylist()
     for system in ("orbital", "terrestrial"):
@@ -74,12 +79,71 @@ def test_stage_deterministic_and_launch_price_direction():
     assert c.kpis[key] > a.kpis[key]
 
 
-def test_example_runs_with_operations():
+SIG6 = 5e-6
+"""Relative tolerance of KPIs rounded to 6 significant digits."""
+
+
+def _identity(k: dict, suffix: str) -> None:
+    """$/Mtok ratio = $/accelerator-hour ratio x inverse ratio of tokens per accelerator-hour."""
+    o, t = "economics_orbital_", "economics_terrestrial_"
+    per_h = k[f"{o}usd_per_accelerator_hour{suffix}"] / k[f"{t}usd_per_accelerator_hour{suffix}"]
+    tok = (
+        k[f"{t}tokens_per_accelerator_hour{suffix}"] / k[f"{o}tokens_per_accelerator_hour{suffix}"]
+    )
+    per_mtok = k[f"{o}usd_per_mtok{suffix}"] / k[f"{t}usd_per_mtok{suffix}"]
+    assert per_mtok == pytest.approx(per_h * tok, rel=6 * SIG6)
+    assert k[f"economics_token_cost_ratio_orbital_to_terrestrial{suffix}"] == pytest.approx(
+        per_mtok, rel=3 * SIG6
+    )
+
+
+def test_example_on_one_basis_each():
     sink = MemorySink()
     ctx = simulate(load_scenario(EXAMPLE), sink)
-    assert ctx.kpis["economics_tokens_basis"] == "operations"
-    assert ctx.kpis["economics_orbital_usd_per_mtok"] > 0
+    k = ctx.kpis
     assert isinstance(sink.table("economics"), pa.Table)
+    assert k["economics_tokens_basis"] == "design"
+    _identity(k, "")
+    _identity(k, "_measured")
+    # design basis, the example's same utilisation 0.6 on both sides: the same tokens per
+    # delivered accelerator-hour, so the ratio per token is the ratio per accelerator-hour
+    assert k["economics_orbital_tokens_per_accelerator_hour"] == pytest.approx(
+        k["economics_terrestrial_tokens_per_accelerator_hour"], rel=SIG6
+    )
+    assert k["economics_token_cost_ratio_orbital_to_terrestrial"] == pytest.approx(
+        k["economics_cost_ratio_orbital_to_terrestrial"], rel=2 * SIG6
+    )
+    # measured basis from the inference KPIs by hand: the example's grid has 181 steps of
+    # 120 s (6 h, both ends), each serving 120 s; its terrestrial data centres hold 2000 + 2000
+    # accelerators
+    hours, n_ground = 181 * 120 / 3600.0, 4000
+    served_o = k["inference_orbital_tokens_served"]
+    served_t = k["inference_terrestrial_tokens_served"]
+    u_o = k["inference_orbital_accelerator_utilisation"]
+    u_t = k["inference_terrestrial_accelerator_utilisation"]
+    eco = ctx.summary["economics"]
+    assert eco["measured"]["orbital"]["tokens_per_year"] == pytest.approx(
+        served_o * 8766.0 / hours, rel=SIG6
+    )
+    busy_tph_t = served_t / (n_ground * hours) / u_t
+    assert k["economics_terrestrial_tokens_per_accelerator_hour_measured"] == pytest.approx(
+        busy_tph_t, rel=SIG6
+    )
+    assert k["economics_orbital_usd_per_accelerator_hour_measured"] == pytest.approx(
+        k["economics_orbital_usd_per_accelerator_hour"] / u_o, rel=3 * SIG6
+    )
+    # the verdict: appended, on the headline basis, the break-even or why there is none
+    (v,) = [v for v in ctx.summary["verdicts"] if v["topic"] == "cost"]
+    nums = {n["name"]: n["value"] for n in v["numbers"]}
+    assert nums["orbital cost per million tokens (design)"] == k["economics_orbital_usd_per_mtok"]
+    be = k["economics_breakeven_launch_usd_per_kg"]
+    assert (be is None) == eco["breakeven_text"].startswith("No break-even")
+    launch = next(f for f in v["flips"] if f["assumption"] == "launch price")
+    assert launch["flip_at"] == (None if be is None else pytest.approx(be, rel=SIG6))
+    # waterfall and tornado data on the headline basis
+    items = eco["orbital"]["items_usd_per_mtok"]
+    assert sum(items.values()) == pytest.approx(k["economics_orbital_usd_per_mtok"], rel=1e-4)
+    assert {r["flips"] for r in eco["tornado"]} <= {None, "low", "high", "both"}
 
 
 @pytest.mark.parametrize(

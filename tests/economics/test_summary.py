@@ -14,12 +14,10 @@ import pytest
 from orbitcloud.economics.costs import SENSITIVITY_INPUTS, CostInputs, CostResult, SystemCost
 from orbitcloud.economics.fleet import FleetDesign, RunMeasurements
 from orbitcloud.economics.summary import (
-    NO_BREAKEVEN_NOTE,
     ROW_FIELDS,
     assess,
     breakeven_energy_framing,
     cost_rows,
-    design_usd_per_mtok,
     economics_kpis,
     economics_summary,
     round_sig,
@@ -52,10 +50,20 @@ def terrestrial() -> SystemCost:
     )  # fmt: skip
 
 
-RES = CostResult(orbital(), terrestrial(), design_tokens_per_year=4e6)
+RES = CostResult(orbital(), terrestrial())
 
 # every input 1, then the few the functions under test read
 ONES = CostInputs(**{f.name: 1.0 for f in fields(CostInputs) if not f.name.startswith("measured_")})
+# a measured basis by hand: orbital 1e6 tokens/yr over 80 x 0.5 busy hours; terrestrial
+# 1000 tokens per delivered hour over 100 x 0.25 busy hours; annual costs 400 and 200 USD
+MEASURED = CostResult(
+    SystemCost(items={"launch": (1000.0, 100.0), "operations": (None, 300.0)},
+               accelerator_hours_per_year=40.0, tokens_per_year=1e6, chip_kwh_per_year=20.0,
+               energy_annual_usd=20.0),
+    SystemCost(items={"electricity": (None, 50.0), "facility": (500.0, 150.0)},
+               accelerator_hours_per_year=25.0, tokens_per_year=1e5, chip_kwh_per_year=10.0,
+               energy_annual_usd=50.0),
+)  # fmt: skip
 X = replace(ONES, electricity_usd_per_kwh=0.1, pue=1.5, water_l_per_kwh=2.0,
             water_usd_per_m3=3.0, launch_usd_per_kg=3600.123456789, design_life_years=5.0)  # fmt: skip
 FLEET = FleetDesign(
@@ -103,7 +111,7 @@ def test_cost_rows_share_the_unit_costs():
 def test_cost_rows_of_a_free_system_are_zero():
     free = SystemCost(items={"a": (None, 0.0)}, accelerator_hours_per_year=1.0,
                       tokens_per_year=1.0, chip_kwh_per_year=1.0)  # fmt: skip
-    rows = cost_rows(CostResult(free, free, 1.0))
+    rows = cost_rows(CostResult(free, free))
     assert [r[7:] for r in rows] == [(0.0, 0.0, 0.0)] * 2
 
 
@@ -113,13 +121,6 @@ def test_sensitivity_rows():
         ("sensitivity", "orbital", "pue", "low", 1.2, None, 400.0, 5.0, 200.0, 10.0),
         ("sensitivity", "terrestrial", "pue", "low", 1.2, None, 200.0, 2.0, None, 8.0),
     ]
-
-
-def test_design_usd_per_mtok():
-    # 400 USD / 4e6 tokens x 1e6
-    assert design_usd_per_mtok(RES) == pytest.approx(100.0, rel=EXACT)
-    assert design_usd_per_mtok(CostResult(orbital(), terrestrial(), 0.0)) is None
-    assert design_usd_per_mtok(CostResult(orbital(), terrestrial(), math.nan)) is None
 
 
 def test_terrestrial_energy_per_kw_year():
@@ -133,48 +134,71 @@ def test_suncatcher_energy_framing_breakeven():
 
 
 def test_kpis():
-    k = economics_kpis(RES, X, None, 68.3748123)
+    k = economics_kpis(RES, MEASURED, X, None, 68.3748123)
     assert k == {
         "economics_launch_usd_per_kg": 3600.12,
         "economics_orbital_usd_per_accelerator_hour": 5.0,
-        "economics_terrestrial_usd_per_accelerator_hour": 2.0,
         "economics_orbital_usd_per_mtok": 200.0,
-        "economics_orbital_usd_per_mtok_design": 100.0,
-        "economics_terrestrial_usd_per_mtok": None,
-        "economics_tokens_basis": "design",
         "economics_orbital_usd_per_chip_kwh": 10.0,
+        "economics_orbital_tokens_per_accelerator_hour": 25_000.0,
+        "economics_terrestrial_usd_per_accelerator_hour": 2.0,
+        "economics_terrestrial_usd_per_mtok": None,
         "economics_terrestrial_usd_per_chip_kwh": 8.0,
+        "economics_terrestrial_tokens_per_accelerator_hour": 0.0,
+        "economics_orbital_usd_per_mtok_design": 200.0,
+        "economics_tokens_basis": "design",
         "economics_orbital_energy_usd_per_kwh": 0.5,
         "economics_terrestrial_energy_usd_per_kwh": 2.0,
         "economics_cost_ratio_orbital_to_terrestrial": 2.5,
+        "economics_token_cost_ratio_orbital_to_terrestrial": None,
+        # measured: 400 / 40 h, 400 / 1 Mtok, 400 / 20 kWh, 1e6 / 40 h; 200 / 25 h, 200 / 0.1
+        # Mtok, 200 / 10 kWh, 1e5 / 25 h; ratio per Mtok 400 / 2000
+        "economics_orbital_usd_per_accelerator_hour_measured": 10.0,
+        "economics_orbital_usd_per_mtok_measured": 400.0,
+        "economics_orbital_usd_per_chip_kwh_measured": 20.0,
+        "economics_orbital_tokens_per_accelerator_hour_measured": 25_000.0,
+        "economics_terrestrial_usd_per_accelerator_hour_measured": 8.0,
+        "economics_terrestrial_usd_per_mtok_measured": 2000.0,
+        "economics_terrestrial_usd_per_chip_kwh_measured": 20.0,
+        "economics_terrestrial_tokens_per_accelerator_hour_measured": 4000.0,
+        "economics_token_cost_ratio_orbital_to_terrestrial_measured": 0.2,
         "economics_breakeven_launch_usd_per_kg": None,
         "economics_breakeven_launch_usd_per_kg_energy_framing": 68.3748,
     }
-    measured = replace(X, measured_tokens_per_year=1e6)
-    assert economics_kpis(RES, measured, 1234.56789, None)["economics_tokens_basis"] == (
-        "operations"
-    )
-    assert (
-        economics_kpis(RES, measured, 1234.56789, None)["economics_breakeven_launch_usd_per_kg"]
-        == 1234.57
-    )
+    no_run = economics_kpis(RES, None, X, 1234.56789, None)
+    assert no_run["economics_breakeven_launch_usd_per_kg"] == 1234.57
+    assert no_run["economics_orbital_usd_per_mtok_measured"] is None
+    assert no_run["economics_token_cost_ratio_orbital_to_terrestrial_measured"] is None
 
 
 def test_summary_section():
-    s = economics_summary(RES, X, FLEET, ["a note"], None, None)
+    s = economics_summary(RES, MEASURED, X, FLEET, ["a note"], None, None)
+    # no terrestrial tokens in RES: no cost per token on the ground, no ratio per token
     assert s["answer"] == (
-        "Orbital 5.00 USD per delivered accelerator-hour vs terrestrial 2.00 (2.50x) at launch "
-        "3600 USD/kg; break-even launch price none (dearer even at 0 USD/kg)."
+        "Design basis (utilisation 1): 5 vs 2 USD per delivered accelerator-hour (2.5x) at "
+        "launch 3600 USD/kg; break-even launch price none (dearer even at 0 USD/kg)."
     )
+    assert s["basis"]["headline"] == "design"
     assert s["fleet"]["kg_per_kw"] == 100.0
     assert s["fleet"]["design_tokens_per_accelerator_s"] == 1234.57
     assert s["orbital"]["capex_usd"] == 1000.0
     assert s["orbital"]["items_annual_usd"] == {"launch": 100.0, "operations": 300.0}
+    # waterfall per item: 100 and 300 USD over 2 Mtok
+    assert s["orbital"]["items_usd_per_mtok"] == {"launch": 50.0, "operations": 150.0}
     assert s["terrestrial"]["usd_per_mtok"] is None
-    assert s["orbital_usd_per_mtok_design"] == 100.0
+    assert s["orbital_usd_per_mtok_design"] == 200.0
+    assert s["measured"]["available"] is True
+    assert s["measured"]["ratio_per_mtok"] == 0.2
+    assert s["measured"]["terrestrial"]["usd_per_mtok"] == 2000.0
     assert s["notes"] == ["a note"]
-    with_be = economics_summary(RES, X, FLEET, [], 150.4, None)
+    with_be = economics_summary(RES, None, X, FLEET, [], 150.4, None)
     assert with_be["answer"].endswith("break-even launch price 150 USD/kg.")
+    assert with_be["measured"]["available"] is False
+    both = CostResult(orbital(), MEASURED.terrestrial)  # 200 USD over 0.1 Mtok on the ground
+    assert (
+        "200 USD per million tokens from orbit vs 2e+03 from the ground (0.1x)"
+        in (economics_summary(both, None, X, FLEET, [], None, None)["answer"])
+    )
 
 
 def test_assess_rows_kpis_and_notes_agree():
@@ -185,15 +209,23 @@ def test_assess_rows_kpis_and_notes_agree():
     assert len(out.rows) == n_items + 2 * 2 * len(SENSITIVITY_INPUTS)
     assert out.summary["notes"] is run.notes
     no_be = out.kpis["economics_breakeven_launch_usd_per_kg"] is None
-    assert (NO_BREAKEVEN_NOTE in run.notes) == no_be
+    assert any("No break-even launch price" in n for n in run.notes) == no_be
+    assert out.summary["breakeven_text"].startswith(
+        "No break-even launch price" if no_be else "Break-even launch price"
+    )
     for system in ("orbital", "terrestrial"):
         unit = sum(r[7] for r in out.rows if r[0] == "cost" and r[1] == system)
         assert unit == pytest.approx(
             out.kpis[f"economics_{system}_usd_per_accelerator_hour"], rel=1e-5
         )
     assert out.kpis["economics_tokens_basis"] == "design"
-    # design basis: the served-token figure is the design figure
     assert (
         out.kpis["economics_orbital_usd_per_mtok"]
         == out.kpis["economics_orbital_usd_per_mtok_design"]
     )
+    # no operations run: no measured basis, and the verdict says the design figures
+    assert out.kpis["economics_orbital_usd_per_mtok_measured"] is None
+    assert out.verdict["topic"] == "cost"
+    assert str(out.kpis["economics_orbital_usd_per_mtok"])[:3] in out.verdict["text"]
+    assert {f["assumption"] for f in out.verdict["flips"]} >= {"launch price"}
+    assert len(out.summary["tornado"]) == len(SENSITIVITY_INPUTS)

@@ -205,9 +205,11 @@ class CostInputs:
     dc_maintenance_fraction: float
     dc_utilization: float
     dc_failure_per_year: float
-    # measured by a run (None: use the design figures)
-    measured_tokens_per_year: float | None = None
-    measured_chip_kwh_per_year: float | None = None
+    # measured by a run (None: the run did not measure it; no measured basis)
+    measured_orbital_tokens_per_year: float | None = None
+    measured_orbital_utilization: float | None = None
+    measured_terrestrial_tokens_per_acc_hour: float | None = None
+    measured_terrestrial_utilization: float | None = None
 
 
 @dataclass
@@ -241,6 +243,10 @@ class SystemCost:
         return self.annual_usd / self.chip_kwh_per_year
 
     @property
+    def tokens_per_accelerator_hour(self) -> float:
+        return self.tokens_per_year / self.accelerator_hours_per_year
+
+    @property
     def energy_usd_per_chip_kwh(self) -> float:
         """Cost of the energy supply alone (the Starcloud/Suncatcher framing) [USD/kWh]."""
         return self.energy_annual_usd / self.chip_kwh_per_year
@@ -248,15 +254,19 @@ class SystemCost:
 
 @dataclass
 class CostResult:
-    """Both systems and the headline comparisons."""
+    """Both systems on one basis (design or measured) and their ratios."""
 
     orbital: SystemCost
     terrestrial: SystemCost
-    design_tokens_per_year: float
 
     @property
     def ratio_per_accelerator_hour(self) -> float:
         return self.orbital.usd_per_accelerator_hour / self.terrestrial.usd_per_accelerator_hour
+
+    @property
+    def ratio_per_mtok(self) -> float | None:
+        o, t = self.orbital.usd_per_mtok, self.terrestrial.usd_per_mtok
+        return o / t if o is not None and t is not None and t > 0 else None
 
 
 def chip_power_w(tdp_w: float, idle_w: float, utilization: float) -> float:
@@ -272,8 +282,14 @@ def evaluate(x: CostInputs) -> CostResult:
     bought once per design life, plus spares, and annualised with CRF(r, life); accelerators
     lost to radiation and random failures are replaced by new capacity at ``failure_per_year``
     x (hardware + launch) a year; the ground segment is annualised over its own life;
-    operations cost per satellite-year. Delivered accelerator-hours = n_acc x 8766 x
-    availability; tokens = measured, else n_acc x tokens/s x availability x utilisation.
+    operations cost per satellite-year.
+
+    The quantities are on the **design basis**, the same way on both sides: delivered
+    accelerator-hours = n_acc x 8766 x availability (terrestrial availability 1); tokens =
+    delivered accelerator-hours x design tokens/s x 3600 x utilisation; chip energy = delivered
+    accelerator-hours x (idle + (TDP - idle) x utilisation). With equal utilisations the two
+    systems make the same tokens per accelerator-hour, so the ratio of cost per token is the
+    ratio of cost per accelerator-hour. :func:`evaluate_measured` gives the measured basis.
 
     Terrestrial: the same accelerators and hosts (hardware life), a facility sized for their
     peak IT load (capex per MW, facility life), land (annual cost = discount rate x value),
@@ -320,16 +336,9 @@ def evaluate(x: CostInputs) -> CostResult:
     )
     o.items["operations"] = (None, x.ops_usd_per_sat_year * x.n_sat)
     o.accelerator_hours_per_year = x.n_acc * HOURS_PER_YEAR * x.availability
-    design_tokens = x.n_acc * x.tokens_per_acc_s * x.availability * x.utilization * SECONDS_PER_YEAR
-    o.tokens_per_year = (
-        x.measured_tokens_per_year if x.measured_tokens_per_year is not None else design_tokens
-    )
+    o.tokens_per_year = o.accelerator_hours_per_year * 3600.0 * x.tokens_per_acc_s * x.utilization
     p_chip = chip_power_w(x.acc_tdp_w, x.acc_idle_w, x.utilization)
-    o.chip_kwh_per_year = (
-        x.measured_chip_kwh_per_year
-        if x.measured_chip_kwh_per_year is not None
-        else x.n_acc * p_chip * x.availability * HOURS_PER_YEAR / 1000.0
-    )
+    o.chip_kwh_per_year = o.accelerator_hours_per_year * p_chip / 1000.0
     # energy supply alone: array, radiator, battery, their integration share and launch mass
     power_hw = hw["solar_array"] + hw["radiator"] + hw["battery"]
     power_capex = (
@@ -359,12 +368,55 @@ def evaluate(x: CostInputs) -> CostResult:
     t.items["water"] = (None, water)
     t.items["maintenance"] = (None, facility * x.dc_maintenance_fraction)
     t.accelerator_hours_per_year = x.n_acc * HOURS_PER_YEAR
-    t.tokens_per_year = x.n_acc * x.tokens_per_acc_s * x.dc_utilization * SECONDS_PER_YEAR
+    t.tokens_per_year = (
+        t.accelerator_hours_per_year * 3600.0 * x.tokens_per_acc_s * x.dc_utilization
+    )
     t.chip_kwh_per_year = (
-        x.n_acc * chip_power_w(x.acc_tdp_w, x.acc_idle_w, x.dc_utilization) * HOURS_PER_YEAR / 1000
+        t.accelerator_hours_per_year
+        * chip_power_w(x.acc_tdp_w, x.acc_idle_w, x.dc_utilization)
+        / 1000.0
     )
     t.energy_annual_usd = elec + water
-    return CostResult(o, t, design_tokens)
+    return CostResult(o, t)
+
+
+def has_measured_basis(x: CostInputs) -> bool:
+    """True when a run measured tokens and busy shares on both sides (all positive)."""
+    got = (
+        x.measured_orbital_tokens_per_year,
+        x.measured_orbital_utilization,
+        x.measured_terrestrial_tokens_per_acc_hour,
+        x.measured_terrestrial_utilization,
+    )
+    return all(v is not None and v > 0 for v in got)
+
+
+def evaluate_measured(x: CostInputs) -> CostResult | None:
+    """Both systems on the **measured basis**: what the run served, the same way on both sides.
+
+    Each side is priced at the busy share u_m the run measured for it (the terrestrial
+    electricity and both sides' chip energy at u_m): accelerator-hours are the *busy* ones,
+    delivered accelerator-hours x u_m; tokens are those the run served, a year's worth
+    (orbital: the fleet's tokens per year; terrestrial: the run's tokens per delivered
+    accelerator-hour of its data centres x the priced data centre's accelerator-hours, since
+    the priced data centre has the fleet's accelerator count). None when the run did not
+    measure all four figures or served nothing on a side.
+    """
+    if not has_measured_basis(x):
+        return None
+    u_o, u_t = x.measured_orbital_utilization, x.measured_terrestrial_utilization
+    tok_o, tph_t = x.measured_orbital_tokens_per_year, x.measured_terrestrial_tokens_per_acc_hour
+    assert u_o is not None
+    assert u_t is not None
+    assert tok_o is not None
+    assert tph_t is not None
+    res = evaluate(replace(x, utilization=min(u_o, 1.0), dc_utilization=min(u_t, 1.0)))
+    o, t = res.orbital, res.terrestrial
+    t.tokens_per_year = t.accelerator_hours_per_year * tph_t
+    o.tokens_per_year = tok_o
+    o.accelerator_hours_per_year *= min(u_o, 1.0)
+    t.accelerator_hours_per_year *= min(u_t, 1.0)
+    return res
 
 
 def breakeven_launch_price_usd_per_kg(x: CostInputs) -> float | None:

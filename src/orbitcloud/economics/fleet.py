@@ -4,7 +4,8 @@ The satellite mass comes from the spacecraft mass budget
 (:func:`orbitcloud.spacecraft.design.mass_budget_kg`), the array power from its area and cell
 efficiency at 1361 W/m2, and the design throughput per accelerator from the roofline LLM model
 (:func:`orbitcloud.spacecraft.compute.llm_tokens_per_s`). What a run measured (delivered
-capacity, failures, tokens served, chip energy) enters through :class:`RunMeasurements`.
+capacity, failures, tokens served and busy shares on both sides) enters through
+:class:`RunMeasurements`.
 """
 
 from __future__ import annotations
@@ -42,7 +43,15 @@ class RunMeasurements:
     capacity_mean: float | None = None
     accelerators_failed: int | None = None
     orbital_tokens_served: float | None = None
-    chip_energy_j: float | None = None
+    """output tokens the orbital system served in the run [tokens]"""
+    orbital_utilisation: float | None = None
+    """busy share of the orbital accelerators' usable time in the run [1]"""
+    terrestrial_tokens_served: float | None = None
+    """output tokens the run's terrestrial data centres served [tokens]"""
+    terrestrial_utilisation: float | None = None
+    """busy share of the terrestrial accelerators' time in the run [1]"""
+    terrestrial_accelerators: int | None = None
+    """accelerators of the run's terrestrial data centres"""
     notes: list[str] = field(default_factory=list)
 
 
@@ -163,17 +172,12 @@ def cost_inputs(spec: EconomicsSpec, fleet: FleetDesign, run: RunMeasurements) -
                 f"accelerator failure rate {failure:.4g}/yr from the catalogue FIT (run shorter "
                 f"than {MIN_RUN_DAYS_FOR_FAILURE_RATE:g} days or no spacecraft run)"
             )
-    measured_tokens = None
-    if run.orbital_tokens_served is not None and years > 0:
-        measured_tokens = float(run.orbital_tokens_served) / years
-    else:
+    m_tok_o, m_tph_t = measured_rates(run, years)
+    if m_tok_o is None or m_tph_t is None:
         notes.append(
-            f"tokens from the design throughput ({spec.model}, batch {spec.batch}) at "
-            f"utilisation {orb.utilization:g} x availability (no operations run)"
+            "no measured basis: the run did not serve inference on both sides (no operations "
+            "run, or nothing served); the design basis stands alone"
         )
-    chip_kwh = None
-    if run.chip_energy_j is not None and years > 0:
-        chip_kwh = run.chip_energy_j / 3.6e6 / years
     price = launch_price_usd_per_kg(
         la.price_usd_per_kg, la.annual_decline, la.reference_year, la.launch_year
     )
@@ -203,5 +207,25 @@ def cost_inputs(spec: EconomicsSpec, fleet: FleetDesign, run: RunMeasurements) -
         dc_maintenance_fraction=ter.maintenance_fraction_per_year,
         dc_utilization=ter.utilization if ter.utilization is not None else orb.utilization,
         dc_failure_per_year=fleet.fit_per_year,
-        measured_tokens_per_year=measured_tokens, measured_chip_kwh_per_year=chip_kwh,
+        measured_orbital_tokens_per_year=m_tok_o,
+        measured_orbital_utilization=run.orbital_utilisation,
+        measured_terrestrial_tokens_per_acc_hour=m_tph_t,
+        measured_terrestrial_utilization=run.terrestrial_utilisation,
     )  # fmt: skip
+
+
+def measured_rates(run: RunMeasurements, years: float) -> tuple[float | None, float | None]:
+    """Orbital tokens per year and terrestrial tokens per accelerator-hour the run served.
+
+    Terrestrial: tokens served / (accelerators x run hours) (data centres are up all the run
+    but for outages, whose lost hours count against them as they would in a bill). None where
+    the run did not measure a figure.
+    """
+    tok_o = None
+    if run.orbital_tokens_served is not None and years > 0:
+        tok_o = float(run.orbital_tokens_served) / years
+    tph_t = None
+    n_t, tok_t = run.terrestrial_accelerators, run.terrestrial_tokens_served
+    if n_t and tok_t is not None and run.duration_s > 0:
+        tph_t = float(tok_t) / (n_t * run.duration_s / 3600.0)
+    return tok_o, tph_t

@@ -23,12 +23,19 @@ from orbitcloud.economics.costs import (
     CostResult,
     SystemCost,
     breakeven_launch_price_energy_framing,
-    breakeven_launch_price_usd_per_kg,
     evaluate,
+    evaluate_measured,
     is_finite,
     tornado,
 )
 from orbitcloud.economics.fleet import FleetDesign, RunMeasurements, cost_inputs
+from orbitcloud.economics.verdict import (
+    basis_text,
+    breakeven_launch_usd_per_kg,
+    breakeven_text,
+    cost_verdict,
+    tornado_flips,
+)
 from orbitcloud.scenario.economics import EconomicsSpec
 
 ROW_FIELDS: tuple[str, ...] = (
@@ -39,27 +46,15 @@ ROW_FIELDS: tuple[str, ...] = (
 
 Row = tuple[Any, ...]
 
-NO_BREAKEVEN_NOTE = (
-    "no break-even launch price: the orbital accelerator-hour costs more than the "
-    "terrestrial one even with free launch (hardware, replacements, operations)"
-)
-
 
 def round_sig(x: float | None, digits: int = 6) -> float | None:
     """``x`` to ``digits`` significant digits; None for None, NaN or an infinity."""
     return None if x is None or not is_finite(x) else float(f"{x:.{digits}g}")
 
 
-def design_usd_per_mtok(res: CostResult) -> float | None:
-    """Orbital cost of a million tokens at the design throughput [USD/Mtok].
-
-    Annual orbital cost over the design tokens (accelerators x design tokens/s x availability x
-    utilisation, :func:`~orbitcloud.economics.costs.evaluate`): the like-for-like figure
-    against the terrestrial one, whatever the run served. None without design tokens.
-    """
-    if not res.design_tokens_per_year > 0:
-        return None
-    return res.orbital.annual_usd / res.design_tokens_per_year * 1e6
+HEADLINE_BASIS = "design"
+"""The basis of the headline KPIs (``economics_tokens_basis``): capacity at a stated
+utilisation, the same way on both sides (:func:`~orbitcloud.economics.costs.evaluate`)."""
 
 
 def terrestrial_energy_usd_per_kw_year(x: CostInputs) -> float:
@@ -98,11 +93,6 @@ def breakeven_energy_framing(x: CostInputs, fleet: FleetDesign) -> float | None:
     )
 
 
-def tokens_basis(x: CostInputs) -> str:
-    """ "operations" when the orbital tokens were served by a run, else "design"."""
-    return "operations" if x.measured_tokens_per_year is not None else "design"
-
-
 def _systems(res: CostResult) -> tuple[tuple[str, SystemCost], ...]:
     return (("orbital", res.orbital), ("terrestrial", res.terrestrial))
 
@@ -131,37 +121,73 @@ def sensitivity_rows(cases: Sequence[tuple[str, str, float, CostResult]]) -> lis
     return rows
 
 
+def _unit_costs(prefix: str, res: CostResult | None, suffix: str) -> dict[str, float | None]:
+    out: dict[str, float | None] = {}
+    for sysname in ("orbital", "terrestrial"):
+        s = None if res is None else getattr(res, sysname)
+        out[f"{prefix}{sysname}_usd_per_accelerator_hour{suffix}"] = (
+            None if s is None else round_sig(s.usd_per_accelerator_hour)
+        )
+        out[f"{prefix}{sysname}_usd_per_mtok{suffix}"] = (
+            None if s is None else round_sig(s.usd_per_mtok)
+        )
+        out[f"{prefix}{sysname}_usd_per_chip_kwh{suffix}"] = (
+            None if s is None else round_sig(s.usd_per_chip_kwh)
+        )
+        out[f"{prefix}{sysname}_tokens_per_accelerator_hour{suffix}"] = (
+            None if s is None else round_sig(s.tokens_per_accelerator_hour)
+        )
+    return out
+
+
 def economics_kpis(
-    res: CostResult, x: CostInputs, be: float | None, be_energy: float | None
+    res: CostResult,
+    measured: CostResult | None,
+    x: CostInputs,
+    be: float | None,
+    be_energy: float | None,
 ) -> dict[str, float | str | None]:
-    """The ``economics_*`` KPIs (6 significant digits; None where there is no value)."""
+    """The ``economics_*`` KPIs (6 significant digits; None where there is no value).
+
+    The headline figures (no suffix) are on the design basis for both systems; ``_measured``
+    ones on the measured basis (None without an operations run).
+    """
     o, t = res.orbital, res.terrestrial
     return {
         "economics_launch_usd_per_kg": round_sig(x.launch_usd_per_kg),
-        "economics_orbital_usd_per_accelerator_hour": round_sig(o.usd_per_accelerator_hour),
-        "economics_terrestrial_usd_per_accelerator_hour": round_sig(t.usd_per_accelerator_hour),
-        "economics_orbital_usd_per_mtok": round_sig(o.usd_per_mtok),
-        "economics_orbital_usd_per_mtok_design": round_sig(design_usd_per_mtok(res)),
-        "economics_terrestrial_usd_per_mtok": round_sig(t.usd_per_mtok),
-        "economics_tokens_basis": tokens_basis(x),
-        "economics_orbital_usd_per_chip_kwh": round_sig(o.usd_per_chip_kwh),
-        "economics_terrestrial_usd_per_chip_kwh": round_sig(t.usd_per_chip_kwh),
+        **_unit_costs("economics_", res, ""),
+        "economics_orbital_usd_per_mtok_design": round_sig(o.usd_per_mtok),
+        "economics_tokens_basis": HEADLINE_BASIS,
         "economics_orbital_energy_usd_per_kwh": round_sig(o.energy_usd_per_chip_kwh),
         "economics_terrestrial_energy_usd_per_kwh": round_sig(t.energy_usd_per_chip_kwh),
         "economics_cost_ratio_orbital_to_terrestrial": round_sig(res.ratio_per_accelerator_hour),
+        "economics_token_cost_ratio_orbital_to_terrestrial": round_sig(res.ratio_per_mtok),
+        **_unit_costs("economics_", measured, "_measured"),
+        "economics_token_cost_ratio_orbital_to_terrestrial_measured": (
+            None if measured is None else round_sig(measured.ratio_per_mtok)
+        ),
         "economics_breakeven_launch_usd_per_kg": round_sig(be),
         "economics_breakeven_launch_usd_per_kg_energy_framing": round_sig(be_energy),
     }
 
 
 def system_summary(s: SystemCost) -> dict[str, Any]:
-    """Totals, items and unit costs of one system (6 significant digits)."""
+    """Totals, items and unit costs of one system (6 significant digits).
+
+    ``items_annual_usd`` and ``items_usd_per_mtok`` are the cost waterfall (per item, on the
+    basis of ``s``).
+    """
+    mtok = s.tokens_per_year / 1e6
     return {
         "capex_usd": round_sig(s.capex_usd),
         "annual_usd": round_sig(s.annual_usd),
         "items_annual_usd": {i: round_sig(a) for i, (_, a) in s.items.items()},
+        "items_usd_per_mtok": {
+            i: (round_sig(a / mtok) if mtok > 0 else None) for i, (_, a) in s.items.items()
+        },
         "accelerator_hours_per_year": round_sig(s.accelerator_hours_per_year),
         "tokens_per_year": round_sig(s.tokens_per_year),
+        "tokens_per_accelerator_hour": round_sig(s.tokens_per_accelerator_hour),
         "chip_kwh_per_year": round_sig(s.chip_kwh_per_year),
         "usd_per_accelerator_hour": round_sig(s.usd_per_accelerator_hour),
         "usd_per_mtok": round_sig(s.usd_per_mtok),
@@ -171,19 +197,56 @@ def system_summary(s: SystemCost) -> dict[str, Any]:
 
 
 def answer_text(res: CostResult, x: CostInputs, be: float | None) -> str:
-    """One sentence: both accelerator-hour costs, their ratio, launch price and break-even."""
+    """One sentence: both costs per token and per accelerator-hour on the headline basis, their
+    ratio, the launch price and the break-even (the cost verdict's first numbers)."""
     o, t = res.orbital, res.terrestrial
+    om, tm = o.usd_per_mtok, t.usd_per_mtok
+    ratio = res.ratio_per_mtok
+    per_tok = (
+        ""
+        if om is None or tm is None or ratio is None
+        else f"{om:.3g} USD per million tokens from orbit vs {tm:.3g} from the ground "
+        f"({ratio:.3g}x); "
+    )
     return (
-        f"Orbital {o.usd_per_accelerator_hour:.2f} USD per delivered accelerator-hour vs "
-        f"terrestrial {t.usd_per_accelerator_hour:.2f} ({res.ratio_per_accelerator_hour:.2f}x) "
-        f"at launch {x.launch_usd_per_kg:.0f} USD/kg; break-even launch price "
+        f"Design basis (utilisation {x.utilization:.3g}"
+        + ("" if x.utilization == x.dc_utilization else f" vs {x.dc_utilization:.3g} on the ground")
+        + f"): {per_tok}{o.usd_per_accelerator_hour:.3g} vs {t.usd_per_accelerator_hour:.3g} "
+        f"USD per delivered accelerator-hour ({res.ratio_per_accelerator_hour:.3g}x) at launch "
+        f"{x.launch_usd_per_kg:.0f} USD/kg; break-even launch price "
         + ("none (dearer even at 0 USD/kg)" if be is None else f"{be:.0f} USD/kg")
         + "."
     )
 
 
+def measured_section(x: CostInputs, measured: CostResult | None) -> dict[str, Any]:
+    """The measured basis in the summary: the run's figures and both systems on that basis."""
+    out: dict[str, Any] = {
+        "orbital_tokens_per_year": round_sig(x.measured_orbital_tokens_per_year),
+        "orbital_utilisation": round_sig(x.measured_orbital_utilization),
+        "terrestrial_tokens_per_accelerator_hour": round_sig(
+            x.measured_terrestrial_tokens_per_acc_hour
+        ),
+        "terrestrial_utilisation": round_sig(x.measured_terrestrial_utilization),
+        "text": "measured basis: tokens the run served over the accelerator-hours that were "
+        "busy (delivered accelerator-hours x the run's busy share), each side at its measured "
+        "busy share; the terrestrial data centre priced has the fleet's accelerator count and "
+        "the run's terrestrial tokens per delivered accelerator-hour",
+    }
+    if measured is None:
+        out["available"] = False
+        return out
+    out["available"] = True
+    out["orbital"] = system_summary(measured.orbital)
+    out["terrestrial"] = system_summary(measured.terrestrial)
+    out["ratio_per_mtok"] = round_sig(measured.ratio_per_mtok)
+    out["ratio_per_accelerator_hour"] = round_sig(measured.ratio_per_accelerator_hour)
+    return out
+
+
 def economics_summary(
     res: CostResult,
+    measured: CostResult | None,
     x: CostInputs,
     fleet: FleetDesign,
     notes: list[str],
@@ -193,6 +256,12 @@ def economics_summary(
     """The ``economics`` section of summary.json (``notes`` is included as given)."""
     return {
         "answer": answer_text(res, x, be),
+        "basis": {
+            "headline": HEADLINE_BASIS,
+            "utilisation_orbital": round_sig(x.utilization),
+            "utilisation_terrestrial": round_sig(x.dc_utilization),
+            "text": basis_text(x),
+        },
         "fleet": {
             "satellites": fleet.n_sat,
             "accelerators": fleet.n_acc,
@@ -207,15 +276,20 @@ def economics_summary(
             "accelerator_usd": round_sig(x.accelerator_usd),
             "availability": round_sig(x.availability),
             "utilization": round_sig(x.utilization),
+            "terrestrial_utilization": round_sig(x.dc_utilization),
             "failure_per_year": round_sig(x.failure_per_year),
             "discount_rate": x.discount_rate,
             "design_life_years": x.design_life_years,
         },
         "orbital": system_summary(res.orbital),
         "terrestrial": system_summary(res.terrestrial),
-        "orbital_usd_per_mtok_design": round_sig(design_usd_per_mtok(res)),
-        "tokens_basis": tokens_basis(x),
+        "ratio_per_mtok": round_sig(res.ratio_per_mtok),
+        "ratio_per_accelerator_hour": round_sig(res.ratio_per_accelerator_hour),
+        "measured": measured_section(x, measured),
+        "orbital_usd_per_mtok_design": round_sig(res.orbital.usd_per_mtok),
+        "tokens_basis": HEADLINE_BASIS,
         "breakeven_launch_usd_per_kg": round_sig(be),
+        "breakeven_text": breakeven_text(x, be),
         "breakeven_launch_usd_per_kg_energy_framing": round_sig(be_energy),
         "notes": notes,
     }
@@ -229,20 +303,28 @@ class Assessment:
     """cost rows, then sensitivity rows (:data:`ROW_FIELDS`)"""
     kpis: dict[str, float | str | None]
     summary: dict[str, Any]
+    verdict: dict[str, Any]
+    """the cost verdict (an entry of summary["verdicts"])"""
 
 
 def assess(spec: EconomicsSpec, fleet: FleetDesign, run: RunMeasurements) -> Assessment:
-    """Price the fleet with what the run measured: rows, KPIs and summary.
+    """Price the fleet on both bases: rows, KPIs, summary and the cost verdict.
 
-    Appends to ``run.notes`` (see :func:`~orbitcloud.economics.fleet.cost_inputs`) and a
-    note when there is no break-even launch price; the summary's notes are ``run.notes``.
+    Appends to ``run.notes`` (see :func:`~orbitcloud.economics.fleet.cost_inputs`) and, when
+    there is no break-even launch price, the reason; the summary's notes are ``run.notes``.
     """
     x = cost_inputs(spec, fleet, run)
     res = evaluate(x)
-    be = breakeven_launch_price_usd_per_kg(x)
+    measured = evaluate_measured(x)
+    be = breakeven_launch_usd_per_kg(x)
     be_energy = breakeven_energy_framing(x, fleet)
-    rows = cost_rows(res) + sensitivity_rows(tornado(x, spec.sensitivity_fraction))
-    kpis = economics_kpis(res, x, be, be_energy)
+    cases = tornado(x, spec.sensitivity_fraction)
+    rows = cost_rows(res) + sensitivity_rows(cases)
+    kpis = economics_kpis(res, measured, x, be, be_energy)
     if be is None:
-        run.notes.append(NO_BREAKEVEN_NOTE)
-    return Assessment(rows, kpis, economics_summary(res, x, fleet, run.notes, be, be_energy))
+        run.notes.append(breakeven_text(x, be))
+    summary = economics_summary(res, measured, x, fleet, run.notes, be, be_energy)
+    base_ratio = res.ratio_per_mtok
+    summary["tornado"] = [] if base_ratio is None else tornado_flips(base_ratio, cases)
+    verdict = cost_verdict(x, res, measured, be, fleet.accelerators)
+    return Assessment(rows, kpis, summary, verdict)

@@ -217,6 +217,12 @@ class InferenceTotals:
 
     orbital_tokens_served: float | None
     """output tokens served by the orbital system [tokens]"""
+    terrestrial_tokens_served: float | None = None
+    """output tokens served by the terrestrial baseline [tokens]"""
+    orbital_utilisation: float | None = None
+    """busy share of the orbital accelerators' usable time [1]"""
+    terrestrial_utilisation: float | None = None
+    """busy share of the terrestrial accelerators' usable time [1]"""
 
 
 R = TypeVar("R")

@@ -2,30 +2,26 @@
 
 Runs at ``finish`` (after spacecraft and operations): it prices the compute fleet of the
 scenario's spacecraft designs (:mod:`orbitcloud.economics`) with the run's measured delivered
-capacity, accelerator failures and chip energy (:class:`~orbitcloud.engine.contract.
-SpacecraftTotals`) and orbital tokens served (:class:`~orbitcloud.engine.contract.
-InferenceTotals`).
-Whatever a run did not measure comes from the design, with a note in the summary. The rows,
-KPIs and summary section come from :func:`orbitcloud.economics.summary.assess`; this stage only
-gathers the measurements and writes them out.
+capacity and accelerator failures (:class:`~orbitcloud.engine.contract.SpacecraftTotals`) and,
+for the measured basis, the tokens served and busy shares of both systems
+(:class:`~orbitcloud.engine.contract.InferenceTotals`) and the terrestrial accelerator count of
+the scenario. Whatever a run did not measure comes from the design, with a note in the summary.
+The rows, KPIs, summary section and cost verdict come from
+:func:`orbitcloud.economics.summary.assess`; this stage only gathers the measurements and writes
+them out (the verdict is appended to ``summary["verdicts"]``).
 
-Table ``economics`` (one row per system x cost item, then the tornado rows; a system's total is
-the sum of its cost rows, also in ``summary.json``): ``kind`` ("cost" | "sensitivity"),
-``system`` ("orbital" | "terrestrial"), ``item`` (cost item, or the varied input for
-sensitivity rows), ``case`` ("base" | "low" | "high"),
-``input_value`` (the varied input's value; null for cost rows), ``capex_usd`` (null for
-recurring items), ``annual_usd`` (annualised), ``usd_per_accelerator_hour``, ``usd_per_mtok``
-(null without tokens), ``usd_per_chip_kwh``.
+Table ``economics`` (design basis; one row per system x cost item, then the tornado rows; a
+system's total is the sum of its cost rows, also in ``summary.json``): ``kind`` ("cost" |
+"sensitivity"), ``system`` ("orbital" | "terrestrial"), ``item`` (cost item, or the varied input
+for sensitivity rows), ``case`` ("base" | "low" | "high"), ``input_value`` (the varied input's
+value; null for cost rows), ``capex_usd`` (null for recurring items), ``annual_usd``
+(annualised), ``usd_per_accelerator_hour``, ``usd_per_mtok`` (null without tokens),
+``usd_per_chip_kwh``.
 
-KPIs: ``economics_orbital_usd_per_accelerator_hour``, ``economics_terrestrial_usd_per_
-accelerator_hour``, ``economics_orbital_usd_per_mtok`` (tokens served by the operations run, else the design),
-``economics_orbital_usd_per_mtok_design`` (design throughput x utilisation x availability, the
-like-for-like figure), ``economics_terrestrial_usd_per_mtok`` (design throughput x utilisation),
-``economics_orbital_usd_per_chip_kwh``, ``economics_terrestrial_usd_per_chip_kwh``,
-``economics_orbital_energy_usd_per_kwh``, ``economics_terrestrial_energy_usd_per_kwh``,
-``economics_cost_ratio_orbital_to_terrestrial``, ``economics_breakeven_launch_usd_per_kg``,
-``economics_breakeven_launch_usd_per_kg_energy_framing``, ``economics_launch_usd_per_kg``,
-``economics_tokens_basis``.
+KPIs (docs/kpis.md, group economics): the headline ``economics_<system>_usd_per_mtok``,
+``..._usd_per_accelerator_hour``, ``..._usd_per_chip_kwh`` on the design basis
+(``economics_tokens_basis``), the same with ``_measured`` on the measured basis, ratios,
+break-even launch prices.
 """
 
 from __future__ import annotations
@@ -88,12 +84,24 @@ class EconomicsStage:
             capacity_mean=sp.compute_capacity_mean if sp else None,
             accelerators_failed=sp.accelerators_failed if sp else None,
             orbital_tokens_served=inf.orbital_tokens_served if inf else None,
-            chip_energy_j=(sp.compute_energy_j or None) if sp else None,
+            orbital_utilisation=inf.orbital_utilisation if inf else None,
+            terrestrial_tokens_served=inf.terrestrial_tokens_served if inf else None,
+            terrestrial_utilisation=inf.terrestrial_utilisation if inf else None,
+            terrestrial_accelerators=_terrestrial_accelerators(ctx.scenario) if inf else None,
         )
         out = assess(self.spec, self.fleet, run)
         ctx.sink.write("economics", _table(out.rows))
         ctx.kpis.update(out.kpis)
         ctx.summary["economics"] = out.summary
+        ctx.summary.setdefault("verdicts", []).append(out.verdict)
+
+
+def _terrestrial_accelerators(sc: Scenario) -> int | None:
+    """Accelerators of the scenario's terrestrial data centres (None without any)."""
+    ter = sc.workloads.terrestrial if sc.workloads is not None else None
+    dcs = getattr(ter, "data_centres", None) or []
+    n = sum(int(d.accelerators) for d in dcs)
+    return n or None
 
 
 _TYPES = {"kind": pa.string(), "system": pa.string(), "item": pa.string(), "case": pa.string()}

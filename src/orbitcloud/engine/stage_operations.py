@@ -191,7 +191,11 @@ class OperationsStage:
         if self.eo is not None:
             self.eo.finish(ctx, summ)
         ctx.summary["operations"] = summ
-        final.put(InferenceTotals(k.get("inference_orbital_tokens_served")))
+        final.put(InferenceTotals(
+            k.get("inference_orbital_tokens_served"), k.get("inference_terrestrial_tokens_served"),
+            k.get("inference_orbital_accelerator_utilisation"),
+            k.get("inference_terrestrial_accelerator_utilisation"),
+        ))  # fmt: skip
 
 
 def _policies(sc: Scenario) -> tuple[Policy, Policy]:
