@@ -214,6 +214,18 @@ def _worker_states(sats: SatelliteSet, grid: TimeGrid) -> list[tuple] | None:
     return states if same else None
 
 
+def satrec_states(sats: SatelliteSet, grid: TimeGrid) -> list[tuple] | None:
+    """Picklable states that rebuild ``sats``' ``Satrec`` objects bit for bit (for processes
+    elsewhere, e.g. a Dask cluster's workers: ``Satrec`` does not pickle), or None if a rebuilt
+    one would propagate differently at all (checked here on two epochs of ``grid``)."""
+    return _worker_states(sats, grid)
+
+
+def satrec_array(states: list[tuple]) -> SatrecArray:
+    """The ``SatrecArray`` that :func:`satrec_states` describes."""
+    return SatrecArray([_rebuild(st) for st in states])
+
+
 def workers_from_env(environ: dict[str, str] | None = None) -> int | None:
     """The count :data:`WORKERS_ENV` asks for: None for ``auto`` or unset, else the number."""
     value = (os.environ if environ is None else environ).get(WORKERS_ENV, "auto").strip()

@@ -326,6 +326,18 @@ def run(
             show_default=False,
         ),
     ] = None,
+    dask: Annotated[
+        str | None,
+        typer.Option(
+            "--dask",
+            metavar="local|local:N|ADDRESS",
+            help="Compute geometry and routing on a Dask cluster, the models here in time "
+            "order: `local` (a local cluster, one worker process per core, at most 4), "
+            "`local:N` (N workers) or a scheduler address such as tcp://10.0.0.5:8786. Speed "
+            "only: the tables are identical.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Simulate a scenario and write its results folder.
 
@@ -333,12 +345,17 @@ def run(
     time step), the resolved scenario.yaml and summary.json with the key figures, which are
     also printed. Read them with pandas, DuckDB or orbitcloud.load_results(folder).
     """
-    from orbitcloud import run_finalizers
+    from orbitcloud import open_dask, run_finalizers
     from orbitcloud.results.runner import run as _run
 
     def run_scenario(**kw: Any) -> Any:
-        return _run(source, out=out, overwrite=overwrite, finalizers=run_finalizers(),
-                    chunk_steps=chunk_steps, **kw)  # fmt: skip
+        if dask is not None:  # a bad scenario fails before a cluster starts
+            from orbitcloud.scenario.loader import load_scenario
+
+            load_scenario(source)
+        with open_dask(dask, "--dask") as client:
+            return _run(source, out=out, overwrite=overwrite, finalizers=run_finalizers(),
+                        chunk_steps=chunk_steps, dask=client, **kw)  # fmt: skip
 
     source: Any = scenario
     try:
@@ -368,6 +385,13 @@ def run(
         raise typer.Exit(130) from None
     except OSError as exc:  # disk full, permissions while writing: not a bug, no traceback
         print_error(f"could not write the results: {exc}")
+        raise typer.Exit(1) from None
+    except RuntimeError as exc:
+        from orbitcloud.engine.distributed import DistributedRunError
+
+        if not isinstance(exc, DistributedRunError):
+            raise
+        print_error(f"{exc}; no results folder was written")
         raise typer.Exit(1) from None
     s = res.summary
     if as_json:

@@ -9,13 +9,19 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
 from orbitcloud.astro.constellations import build_satellites
-from orbitcloud.astro.ephemeris import chunk_steps_for, iter_ephemeris, workers_from_env
+from orbitcloud.astro.ephemeris import (
+    EphemerisChunk,
+    chunk_steps_for,
+    iter_ephemeris,
+    workers_from_env,
+)
 from orbitcloud.astro.timescales import TimeGrid
 from orbitcloud.engine.context import MemorySink, RunContext, TableSink
 from orbitcloud.engine.contract import GeometryRecord, Records, Stage, order_stages
@@ -123,6 +129,35 @@ def check(scenario: Scenario) -> RunContext:
     return ctx
 
 
+def _geometry(
+    ctx: RunContext, stages: list[Stage], step: int, halo: int, workers: int | None, dask: Any
+) -> Iterator[EphemerisChunk]:
+    """The run's geometry chunks: here (and in ``workers`` processes) or on a Dask cluster,
+    whose workers then also route for the network stage."""
+    t = ctx.scenario.time
+    if dask is None:
+        return iter_ephemeris(ctx.sats, ctx.grid, step, t.polar_x_arcsec, t.polar_y_arcsec,
+                              workers=workers, halo=halo)  # fmt: skip
+    from orbitcloud.engine.distributed import DaskExecutor, cluster_threads, iter_ephemeris_dask
+    from orbitcloud.network.stepping import StepRouter
+
+    executor = DaskExecutor(dask)
+    for st in stages:  # the network stage's router (made in its start)
+        router = getattr(st, "router", None)
+        if isinstance(router, StepRouter):
+            router.use_executor(executor, cluster_threads(dask))  # type: ignore[arg-type]
+    chunks = iter_ephemeris_dask(dask, ctx.sats, ctx.grid, step, t.polar_x_arcsec,
+                                 t.polar_y_arcsec, halo)  # fmt: skip
+
+    def run_then_forget() -> Iterator[EphemerisChunk]:
+        try:
+            yield from chunks
+        finally:
+            executor.shutdown()
+
+    return run_then_forget()
+
+
 def simulate(
     scenario: Scenario,
     sink: TableSink,
@@ -130,6 +165,7 @@ def simulate(
     chunk_steps: int | None = None,
     observe: Callable[[Records], None] | None = None,
     workers: int | None = None,
+    dask: Any = None,
 ) -> RunContext:
     """Run a validated scenario, writing tables into ``sink``; returns the run context.
 
@@ -144,6 +180,9 @@ def simulate(
         None: the ``ORBITCLOUD_WORKERS`` environment variable, else one per usable core for a
         large run (:func:`orbitcloud.astro.ephemeris.resolve_workers`). Speed only, never an
         answer.
+    dask : a ``distributed.Client``: geometry chunks and routing run on its cluster, the stages
+        here in time order (:mod:`orbitcloud.engine.distributed`); ``workers`` is then unused.
+        Speed only, never an answer.
     """
     if chunk_steps is not None and chunk_steps < 1:
         raise OrbitcloudInputError(f"must be a whole number >= 1, not {chunk_steps}", "chunk_steps")
@@ -160,8 +199,7 @@ def simulate(
     ctx.sink.write("satellites", satellites_table(ctx))
     step = chunk_steps or chunk_steps_for(len(sats), grid.n)
     halo = max((s.halo_steps for s in stages), default=0)
-    it = iter_ephemeris(sats, grid, step, scenario.time.polar_x_arcsec,
-                        scenario.time.polar_y_arcsec, workers=workers, halo=halo)  # fmt: skip
+    it = _geometry(ctx, stages, step, halo, workers, dask)
     t_geo = 0.0
     t_stage = dict.fromkeys((s.name for s in stages), 0.0)
     if progress:

@@ -90,6 +90,14 @@ class StepRouter:
     def __init__(self, n_workers: int) -> None:
         self.n_workers = n_workers
         self._executor: Executor | None = None
+        self._own_executor = True
+
+    def use_executor(self, executor: Executor, n_workers: int) -> None:
+        """Route on ``executor`` instead of local worker processes (a Dask backend:
+        :class:`orbitcloud.engine.distributed.DaskExecutor`), as if it had ``n_workers``
+        workers. The caller owns it: :meth:`close` leaves it running."""
+        self.close()
+        self._executor, self._own_executor, self.n_workers = executor, False, n_workers
 
     def route(
         self, snaps: list[Snapshot], src: np.ndarray, dst: np.ndarray, relay: bool
@@ -122,6 +130,6 @@ class StepRouter:
 
     def close(self) -> None:
         """Stop the worker processes (if any were started)."""
-        if self._executor is not None:
+        if self._executor is not None and self._own_executor:
             self._executor.shutdown()
-            self._executor = None
+        self._executor, self._own_executor = None, True

@@ -499,6 +499,7 @@ def run(
     progress: Callable[[str, float], None] | bool | None = None,
     finalizers: Sequence[Callable[[Path, dict], None]] = (),
     chunk_steps: int | None = None,
+    dask: Any = None,
 ) -> Results:
     """Run a scenario and write its results folder.
 
@@ -514,6 +515,8 @@ def run(
         cannot import the report layer, which stands above it)
     chunk_steps : time steps per geometry chunk (default: about 1e6 satellite-steps per chunk);
         for tuning memory and for testing: it never changes an answer
+    dask : a ``distributed.Client`` whose cluster computes the run's geometry and routing
+        (:mod:`orbitcloud.engine.distributed`); it never changes an answer
 
     Returns
     -------
@@ -547,7 +550,7 @@ def run(
     sink = ParquetSink(staging)
     cb = progress if callable(progress) else None
     try:
-        ctx = simulate(sc, sink, progress=cb, chunk_steps=chunk_steps)
+        ctx = simulate(sc, sink, progress=cb, chunk_steps=chunk_steps, dask=dask)
         if cb:
             cb("writing tables", 1.0)
         sink.close()
