@@ -146,25 +146,31 @@ class Snapshot:
         if key not in self._cache:
             d, p = self._raw_shortest(nodes, relay_via_ground, warm)
             self.raw_pred = p.copy()
-            q = len(self.gsl_ground)
-            if q:
-                g = self.gsl_ground
-                starts = np.r_[0, np.flatnonzero(np.diff(g)) + 1]
-                vals = d[:, self.gsl_sat] + self.gsl_range_m[None, :]
-                best = np.minimum.reduceat(vals, starts, axis=1)
-                grp = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, q]))
-                cand = np.where(vals == best[:, grp], np.arange(q)[None, :], q)
-                first = np.minimum.reduceat(cand, starts, axis=1)
-                cols = self.n_sat + g[starts]
-                ok = np.isfinite(best)
-                sat = self.gsl_sat[np.minimum(first, q - 1)]
-                d[:, cols] = np.where(ok, best, np.inf)
-                p[:, cols] = np.where(ok, sat, -9999)
-            rows = np.arange(len(nodes))
-            d[rows, nodes] = 0.0
-            p[rows, nodes] = -9999
+            self.reach_ground(d, p, nodes)
             self._cache[key] = (d, p)
         return self._cache[key]
+
+    def reach_ground(self, d: np.ndarray, p: np.ndarray, nodes: np.ndarray) -> None:
+        """Set the ground columns of Dijkstra rows from ``nodes`` in place: each endpoint's
+        best downlink (min over its ground links (h, s) of d[s] + range, the first such link on
+        a tie) and, as predecessor, that satellite; each row's own node gets 0 / -9999."""
+        q = len(self.gsl_ground)
+        if q:
+            g = self.gsl_ground
+            starts = np.r_[0, np.flatnonzero(np.diff(g)) + 1]
+            vals = d[:, self.gsl_sat] + self.gsl_range_m[None, :]
+            best = np.minimum.reduceat(vals, starts, axis=1)
+            grp = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, q]))
+            cand = np.where(vals == best[:, grp], np.arange(q)[None, :], q)
+            first = np.minimum.reduceat(cand, starts, axis=1)
+            cols = self.n_sat + g[starts]
+            ok = np.isfinite(best)
+            sat = self.gsl_sat[np.minimum(first, q - 1)]
+            d[:, cols] = np.where(ok, best, np.inf)
+            p[:, cols] = np.where(ok, sat, -9999)
+        rows = np.arange(len(nodes))
+        d[rows, nodes] = 0.0
+        p[rows, nodes] = -9999
 
     def _edge_index(self, relay_via_ground: bool) -> tuple[np.ndarray, ...]:
         """Directed edges of the routing graph: sorted keys u*n+v, weights, u, v."""
@@ -313,8 +319,8 @@ def extract_paths(
     h = np.zeros(n_pairs, dtype=np.int64)
     k = 0
     with np.errstate(over="ignore"):
-        while True:
-            h += (cur.astype(np.int64) + 2) * _HASH_W[k % len(_HASH_W)]
+        while True:  # a finished walk (cur == n_node) adds nothing: a hash is its path's own
+            h += np.where(cur != n_node, (cur.astype(np.int64) + 2) * _HASH_W[k % len(_HASH_W)], 0)
             k += 1
             cur = flat[base + cur]
             if (cur == n_node).all():
