@@ -15,6 +15,7 @@ from orbitcloud.astro.constants import R_EARTH_M
 from orbitcloud.engine.context import MemorySink
 from orbitcloud.engine.contract import NetworkRecord, Records
 from orbitcloud.engine.run import build_stages, simulate
+from orbitcloud.network import stepping
 from orbitcloud.network.geometry import segment_min_radius_m
 from orbitcloud.network.routing import C_M_S
 from orbitcloud.scenario.errors import OrbitcloudInputError
@@ -246,6 +247,31 @@ def test_worker_processes_give_identical_routes():
     two = run(base)[1].table("routes")
     assert one.num_rows == 66 * 10
     assert one.equals(two)
+
+
+def test_route_blocks_and_chunks_change_no_table(monkeypatch):
+    # a small budget cuts every chunk into blocks of 3 steps (the rule that routes 1,000 cities
+    # one step at a time): the tables equal those of unsplit blocks at chunk sizes 1/7/64/auto
+    ends = [{"name": f"E{i}", "lat_deg": -50 + 9 * i, "lon_deg": -170 + 29 * i} for i in range(12)]
+    sc = load_scenario(scenario(
+        time={"start": "2025-01-01T00:00:00Z", "duration_s": 19 * 60, "step_s": 60},
+        ground={"endpoints": ends, "link": {"min_elevation_deg": 15}},
+        outputs={"positions": False, "report": False},
+    ))  # fmt: skip
+
+    def tables(chunk):
+        sink = MemorySink()
+        ctx = simulate(sc, sink, chunk_steps=chunk)
+        return pa.concat_tables(sink.parts["routes"]), ctx.kpis
+
+    ref, kpis = tables(None)
+    assert ref.num_rows == 66 * 20
+    monkeypatch.setattr(stepping, "ROUTES_BLOCK_BYTES", 3 * 66 * stepping.ROUTE_BYTES_PER_PAIR_STEP)
+    assert stepping.steps_per_block(66) == 3
+    for chunk in (1, 7, 64, None):
+        got, k = tables(chunk)
+        assert got.equals(ref)
+        assert k == kpis
 
 
 @pytest.mark.slow

@@ -5,13 +5,18 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from orbitcloud.network.routeplan import plan_routes
 from orbitcloud.network.routing import C_M_S, Routes, route_pairs
 from orbitcloud.network.stepping import (
     MAX_DEFAULT_WORKERS,
+    ROUTE_BYTES_PER_PAIR_STEP,
+    ROUTES_BLOCK_BYTES,
     StepRouter,
     bare_snapshot,
     route_steps,
+    route_steps_planned,
     routing_workers,
+    steps_per_block,
 )
 from orbitcloud.network.view import NetworkChunkState
 
@@ -97,3 +102,48 @@ def test_chunk_view_paths_and_rtts(make_snapshots):
     # endpoint 0 has no ground link at step 3 (k = 103): unreachable
     assert view.path(103, view.ground_node("E0"), b) == ([], float("inf"))
     assert np.isinf(view.rtt_ground_to_sat_s(103)[0]).all()
+
+
+def _plan():
+    rng = np.random.default_rng(2)
+    return plan_routes(SRC, DST, np.arcsin(rng.uniform(-1, 1, 12)), rng.uniform(-3, 3, 12))
+
+
+def test_planned_steps_learn_radii_and_equal_cold_routing(make_snapshots):
+    plan = _plan()
+    tiny = np.zeros(len(plan.sources))  # every search falls short and is rerun at first
+    got, lim = route_steps_planned(make_snapshots(3, 12), SRC, DST, False, plan, tiny)
+    cold = [route_pairs(s, SRC, DST, False) for s in make_snapshots(3, 12)]
+    assert all(same_routes(a, b) for a, b in zip(got, cold, strict=True))
+    longest = np.zeros(len(plan.sources))
+    for r in cold:
+        np.maximum.at(longest, plan.row, np.where(r.reachable, r.length_m, 0.0))
+    assert np.all(lim >= longest)  # radii grew to cover every route found
+    again, lim2 = route_steps_planned(make_snapshots(3, 12), SRC, DST, False, plan, lim)
+    assert np.all(lim2 >= lim)  # never shrink
+    assert all(same_routes(a, b) for a, b in zip(again, cold, strict=True))
+
+
+def test_planned_worker_processes_give_identical_routes(make_snapshots):
+    plan = _plan()
+    one = StepRouter(0, plan).route(make_snapshots(4, 16), SRC, DST, False)
+    router = StepRouter(1, plan)
+    try:
+        two = router.route(make_snapshots(4, 16), SRC, DST, False)
+        assert router._executor is not None
+        three = router.route(make_snapshots(4, 16), SRC, DST, False)  # learnt radii
+    finally:
+        router.close()
+    cold = [route_pairs(s, SRC, DST, False) for s in make_snapshots(4, 16)]
+    for out in (one, two, three):
+        assert all(same_routes(a, b) for a, b in zip(out, cold, strict=True))
+
+
+def test_routes_memory_is_bounded_by_the_pair_count():
+    # 1,000 cities, all pairs: one step at a time; 100 cities: a block of steps
+    assert steps_per_block(499_500) == 1
+    for n_pairs in (1, 66, 4_950, 49_500):
+        k = steps_per_block(n_pairs)
+        assert k * n_pairs * ROUTE_BYTES_PER_PAIR_STEP <= ROUTES_BLOCK_BYTES
+        assert (k + 1) * n_pairs * ROUTE_BYTES_PER_PAIR_STEP > ROUTES_BLOCK_BYTES
+    assert steps_per_block(66, budget=3 * 66 * ROUTE_BYTES_PER_PAIR_STEP) == 3

@@ -23,10 +23,11 @@ Its ``view`` is a :class:`orbitcloud.network.view.NetworkChunkState` for steps `
 of the current chunk (snapshots, shortest paths, RTTs; see its docstring).
 
 The models live in :mod:`orbitcloud.network`: snapshots per step
-(:meth:`~orbitcloud.network.model.NetworkModel.chunk_snapshots`), routes over steps with warm
-starts and worker processes (:mod:`orbitcloud.network.stepping`), and the run statistics as
-``advance`` steps (:mod:`orbitcloud.network.stats`). This stage orders them, keeps their state
-from chunk to chunk and writes tables, KPIs and the summary.
+(:meth:`~orbitcloud.network.model.NetworkModel.chunk_snapshots`), routes by planned searches
+over worker processes, in blocks of steps whose routes fit a memory budget set by the pair count
+(:mod:`orbitcloud.network.stepping`), and the run statistics as ``advance`` steps
+(:mod:`orbitcloud.network.stats`). This stage orders them, keeps their state from chunk to
+chunk and writes tables, KPIs and the summary.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from orbitcloud.engine.contract import GeometryRecord, NetworkRecord, Records
 from orbitcloud.network.geometry import fibre_rtt_s, great_circle_m
 from orbitcloud.network.linkbudget import BINDING, capacity_curves
 from orbitcloud.network.model import NetworkModel, _pairs, check_network_inputs
+from orbitcloud.network.routeplan import plan_routes
 from orbitcloud.network.routing import Routes, Snapshot
 from orbitcloud.network.stats import (
     LinkStats,
@@ -58,7 +60,7 @@ from orbitcloud.network.stats import (
     route_pair_summary,
     traffic_kpis,
 )
-from orbitcloud.network.stepping import StepRouter, routing_workers
+from orbitcloud.network.stepping import StepRouter, routing_workers, steps_per_block
 from orbitcloud.network.view import NetworkChunkState
 from orbitcloud.scenario.model import Scenario
 
@@ -134,8 +136,10 @@ class NetworkStage:
             tsrc, tdst = _pairs(tr.pairs, g, "network.traffic.pairs")
             self.traffic = TrafficParams(tsrc, tdst, tr.demand_gbps * 1e9, self.relay, tr.max_flow)
             self.every = tr.every_steps
+        plan = None
         if len(self.src):
             assert g is not None
+            plan = plan_routes(self.src, self.dst, g.lat_rad, g.lon_rad)  # searches, once
             self.gc_m = great_circle_m(g.lat_rad[self.src], g.lon_rad[self.src],
                                        g.lat_rad[self.dst], g.lon_rad[self.dst])  # fmt: skip
             t = sc.network.terrestrial
@@ -144,7 +148,7 @@ class NetworkStage:
         self.route_stats = RouteStats.empty(len(self.src))
         self.link_stats = LinkStats()
         self.traffic_stats = TrafficStats()
-        self.router = StepRouter(routing_workers(sc.network.workers))
+        self.router = StepRouter(routing_workers(sc.network.workers), plan)
 
     # ------------------------------------------------------------------------------------
     def process(self, records: Records, ctx: RunContext) -> None:
@@ -152,9 +156,9 @@ class NetworkStage:
         snaps = self.model.chunk_snapshots(chunk, ctx.grid.step_s, ctx.rng)
         ks = np.arange(chunk.k0, chunk.k1)
         out = ctx.scenario.outputs
-        routes: list[Routes] = []
-        if len(self.src):
-            routes = self.router.route(snaps, self.src, self.dst, self.relay)
+        blk = steps_per_block(len(self.src))  # routes of a block fit a fixed memory budget
+        for i in range(0, len(snaps) if len(self.src) else 0, blk):
+            self._route_block(snaps[i : i + blk], ks[i : i + blk], ctx)
         utils: dict[int, np.ndarray] = {}
         flows: list[tuple[int, TrafficStep]] = []
         if self.traffic is not None:
@@ -166,20 +170,21 @@ class NetworkStage:
             utils = {t: np.concatenate([st.utilisation_isl, st.utilisation_gsl])
                      for t, st in zip(at, steps, strict=True)}  # fmt: skip
         self.link_stats, _ = advance_link_stats(self.link_stats, snaps)
-        if routes:
-            drivers = RouteDrivers.from_routes(routes, ctx.grid.offsets_s(chunk.k0, chunk.k1),
-                                               len(self.src))  # fmt: skip
-            self.route_stats, changed = advance_route_stats(
-                self.route_stats, drivers, self.fibre_ms
-            )
-            if out.routes:
-                ctx.sink.write("routes", self._routes_table(ks, routes, changed, ctx))
         view = NetworkChunkState(chunk.k0, snaps, self.names, self.relay)
         records.put(NetworkRecord(chunk.k0, chunk.k1, view))
         if out.links and snaps:
             ctx.sink.write("links", self._links_table(ks, snaps, utils, ctx))
         if flows:
             ctx.sink.write("flows", self._flows_table(flows, ctx))
+
+    def _route_block(self, snaps: list[Snapshot], ks: np.ndarray, ctx: RunContext) -> None:
+        """Route steps ``ks``, fold them into the route statistics, write their rows."""
+        routes = self.router.route(snaps, self.src, self.dst, self.relay)
+        t_s = ctx.grid.offsets_s(int(ks[0]), int(ks[-1]) + 1)
+        drivers = RouteDrivers.from_routes(routes, t_s, len(self.src))
+        self.route_stats, changed = advance_route_stats(self.route_stats, drivers, self.fibre_ms)
+        if ctx.scenario.outputs.routes:
+            ctx.sink.write("routes", self._routes_table(ks, routes, changed, ctx))
 
     # ------------------------------------------------------------------------------------
     def _routes_table(

@@ -1,11 +1,19 @@
-"""Routes of the requested pairs over consecutive steps: warm starts and worker processes.
+"""Routes of the requested pairs over consecutive steps: planned searches and worker processes.
 
-:func:`route_steps` routes step after step, each warm-started from the previous step's
-shortest-path trees (:func:`~orbitcloud.network.routing.route_pairs` with ``warm``), which gives
-the same routes as cold Dijkstra, only faster. :class:`StepRouter` splits a chunk's steps over
-fork-started worker processes (Dijkstra holds the GIL, so threads do not help); every part
-starts cold, so the answer does not depend on the number of workers. Measured in
-bench/bench_network.py.
+:func:`route_steps_planned` routes step after step with
+:func:`~orbitcloud.network.routeplan.route_planned` (searches from a cover of the endpoints,
+each stopped at a radius), and learns each search's radius from the routes it found (speed
+only: a search that falls short is rerun unlimited). :class:`StepRouter` shares a chunk's steps
+with fork-started worker processes (Dijkstra holds the GIL, so threads do not help): the steps
+are cut into small tasks, workers take them from the front and this process from the back, so a
+worker slowed by a busy core takes fewer. Every step is routed on its own, so the answer does
+not depend on the number of workers or on which process routed a step.
+
+:func:`route_steps` is the previous method (a full Dijkstra from every source endpoint,
+warm-started from the previous step's trees when an optimality certificate holds), kept as the
+baseline of bench/bench_routing_scale.py and for the equality tests. The certificate is not used
+by runs: at 60 s steps it rarely held and cost about 16 % of routing (issue 19); at Hypatia's
+0.1 s steps planned searches without it are as fast as warm starts (the bench measures both).
 """
 
 from __future__ import annotations
@@ -16,10 +24,19 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 
 import numpy as np
 
+from orbitcloud.network.routeplan import RoutePlan, grown_limits, route_planned
 from orbitcloud.network.routing import Routes, Snapshot, route_pairs
 
 MAX_DEFAULT_WORKERS = 3
-"""Most worker processes taken by default (one per spare core up to this)."""
+"""Most worker processes taken by default: with this process, one per usable core up to 4 (the
+rule of the geometry's processes, :func:`orbitcloud.astro.ephemeris.resolve_workers`)."""
+ROUTES_BLOCK_BYTES = 64 << 20
+"""Memory for the routes of one block of steps (:func:`steps_per_block`)."""
+ROUTE_BYTES_PER_PAIR_STEP = 256
+"""Memory per pair and step while routes are built, folded and written: path (about 12 nodes
+of 4 B), length, hops, hash, offsets, and the table's columns (estimate)."""
+TASKS_PER_PROCESS = 4
+"""Tasks each process's share of a chunk is cut into (work sharing with a busy core)."""
 MIN_PAIRS_FOR_WORKERS = 64
 """Fewer pairs than this route faster in one process than the hand-over costs."""
 MIN_STEPS_PER_PROCESS = 4
@@ -70,9 +87,41 @@ def route_steps(
     return out
 
 
+def steps_per_block(n_pairs: int, budget: int | None = None) -> int:
+    """Steps routed (and written) together so their routes fit ``budget`` bytes (default
+    :data:`ROUTES_BLOCK_BYTES`): memory is bounded by the pair count, whatever the chunk length
+    (at least one step)."""
+    budget = ROUTES_BLOCK_BYTES if budget is None else budget
+    return max(1, budget // max(n_pairs * ROUTE_BYTES_PER_PAIR_STEP, 1))
+
+
+def route_steps_planned(
+    snaps: list[Snapshot],
+    src: np.ndarray,
+    dst: np.ndarray,
+    relay: bool,
+    plan: RoutePlan,
+    limit_m: np.ndarray | None = None,
+) -> tuple[list[Routes], np.ndarray]:
+    """Routes of the pairs at consecutive steps by ``plan``, and the search radii learnt.
+
+    ``limit_m`` (default ``plan.limit_m``) are the searches' starting radii; after each step a
+    radius grows to cover the longest route its search found (:func:`grown_limits`). Radii
+    change the time only, never a route. Caches are dropped after each step.
+    """
+    lim = plan.limit_m if limit_m is None else limit_m
+    out = []
+    for sn in snaps:
+        r = route_planned(sn, src, dst, relay, plan, limit_m=lim)
+        lim = grown_limits(plan, r.length_m, lim)
+        out.append(r)
+        sn._cache.clear()
+    return out, lim
+
+
 def routing_workers(requested: int | None) -> int:
-    """Worker processes for routing: ``requested``, else one per spare core (at most
-    :data:`MAX_DEFAULT_WORKERS`; none inside a daemon process or off POSIX)."""
+    """Worker processes for routing: ``requested``, else one per usable core besides this
+    process (at most :data:`MAX_DEFAULT_WORKERS`; none inside a daemon process or off POSIX)."""
     if requested is not None:
         return max(int(requested), 0)
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
@@ -82,13 +131,18 @@ def routing_workers(requested: int | None) -> int:
 
 
 class StepRouter:
-    """Routes chunks of steps, over worker processes when that pays (:func:`route_steps`).
+    """Routes chunks of steps, over worker processes when that pays.
 
-    The pool is started on first use and kept until :meth:`close`.
+    With a :class:`~orbitcloud.network.routeplan.RoutePlan` steps are routed by
+    :func:`route_steps_planned` and shared out as tasks (see the module docstring); without one,
+    by :func:`route_steps` in equal consecutive parts. The pool is started on first use and kept
+    until :meth:`close`.
     """
 
-    def __init__(self, n_workers: int) -> None:
+    def __init__(self, n_workers: int, plan: RoutePlan | None = None) -> None:
         self.n_workers = n_workers
+        self.plan = plan
+        self.limit_m = np.zeros(0) if plan is None else plan.limit_m
         self._executor: Executor | None = None
         self._own_executor = True
 
@@ -102,12 +156,10 @@ class StepRouter:
     def route(
         self, snaps: list[Snapshot], src: np.ndarray, dst: np.ndarray, relay: bool
     ) -> list[Routes]:
-        """Routes of the pairs at every step of ``snaps`` (identical with or without workers).
-
-        The steps are split into equal consecutive parts, one per process; the caller's
-        process routes the first part while the workers route the others.
-        """
+        """Routes of the pairs at every step of ``snaps`` (identical with or without workers)."""
         pool = self._pool(len(snaps), len(src))
+        if self.plan is not None:
+            return self._route_planned(pool, self.plan, snaps, src, dst, relay)
         if pool is None:
             return route_steps(snaps, src, dst, relay)
         parts = np.array_split(np.arange(len(snaps)), self.n_workers + 1)
@@ -118,6 +170,40 @@ class StepRouter:
         out = route_steps([snaps[i] for i in parts[0]], src, dst, relay)
         for f in futures:
             out.extend(f.result())
+        return out
+
+    def _route_planned(
+        self,
+        pool: Executor | None,
+        plan: RoutePlan,
+        snaps: list[Snapshot],
+        src: np.ndarray,
+        dst: np.ndarray,
+        relay: bool,
+    ) -> list[Routes]:
+        if pool is None:
+            done, self.limit_m = route_steps_planned(snaps, src, dst, relay, plan, self.limit_m)
+            return done
+        n_tasks = min(len(snaps), TASKS_PER_PROCESS * (self.n_workers + 1))
+        tasks = np.array_split(np.arange(len(snaps)), n_tasks)
+        futures = [
+            pool.submit(route_steps_planned, [bare_snapshot(snaps[i]) for i in t], src, dst,
+                        relay, plan, self.limit_m)
+            for t in tasks
+        ]  # fmt: skip
+        results: list = [None] * n_tasks
+        for j in range(n_tasks - 1, -1, -1):  # this process works from the back
+            if not futures[j].cancel():
+                break  # the workers hold every task before this one
+            results[j] = route_steps_planned([snaps[i] for i in tasks[j]], src, dst, relay,
+                                             plan, self.limit_m)  # fmt: skip
+        out: list[Routes] = []
+        lim = self.limit_m
+        for j in range(n_tasks):
+            routes, grown = results[j] if results[j] is not None else futures[j].result()
+            out.extend(routes)
+            lim = np.maximum(lim, grown)
+        self.limit_m = lim
         return out
 
     def _pool(self, n_steps: int, n_pairs: int) -> Executor | None:
