@@ -37,7 +37,7 @@ from orbitcloud.astro.timescales import TimeGrid
 
 START = datetime(2023, 7, 18, tzinfo=UTC)
 STEP_S = 60.0
-GOAL_RATIO = 1.5
+GOAL_RATIO = 1.3  # issue 19 (was 1.5)
 GOAL_PEAK_MB = 2048.0
 
 
@@ -118,8 +118,22 @@ def peak_memory(days: float, workers: int) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+@contextlib.contextmanager
+def busy_core():
+    """A second process spinning on one core for the duration (another job on the machine)."""
+    hog = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        yield
+    finally:
+        hog.kill()
+        hog.wait()
+
+
 def run(quick: bool = False) -> list[dict]:
-    """The geometry benchmarks (CONTRIBUTING.md bench protocol)."""
+    """The geometry benchmarks (CONTRIBUTING.md bench protocol).
+
+    ``workers`` counts the processes computing geometry, this one included: 2 is this process
+    and one worker sharing the chunks by work stealing (the engine's default on 2 cores)."""
     sats = catalogue()
     hours = 2.0 if quick else 24.0
     grid = TimeGrid(START, STEP_S, int(hours * 3600 / STEP_S) + 1)
@@ -132,6 +146,11 @@ def run(quick: bool = False) -> list[dict]:
         for w in (1, 2):
             sec, checks[w] = time_pipeline(sats, grid, w)
             best[w] = min(best[w], sec)
+    busy = {1: np.inf, 2: np.inf}
+    with busy_core():
+        for _ in range(repeats):
+            for w in (1, 2):
+                busy[w] = min(busy[w], time_pipeline(sats, grid, w)[0])
     base = best["bare"]
     label = f"starlink catalogue, {len(sats)} sats x {grid.n} steps ({sat_steps / 1e6:.1f} M)"
     results = [
@@ -146,7 +165,16 @@ def run(quick: bool = False) -> list[dict]:
             "sat_steps_per_s": sat_steps / best[1],
         },
         {
-            "name": f"geometry_two_worker_processes ({label})",
+            "name": f"geometry_two_processes_one_core_busy ({label})",
+            "seconds": busy[2],
+            "baseline": "one process, with the same busy core, same run",
+            "baseline_seconds": busy[1],
+            "ratio": busy[2] / busy[1],
+            "goal": "not slower than one process when another job holds a core (ratio < 1.05)",
+            "ok": busy[2] < 1.05 * busy[1],
+        },
+        {
+            "name": f"geometry_two_processes ({label})",
             "seconds": best[2],
             "baseline": "bare SatrecArray.sgp4 (single process), same run",
             "baseline_seconds": base,
@@ -173,12 +201,12 @@ def run(quick: bool = False) -> list[dict]:
     day2 = peak_memory(1.0, 2)
     results.append(
         {
-            "name": "peak_memory_day (starlink catalogue, 24 h at 60 s, two workers)",
+            "name": "peak_memory_day (starlink catalogue, 24 h at 60 s, two processes)",
             "seconds": day2["seconds"],
             "baseline": "bare SatrecArray.sgp4 in the main run, scaled to a day",
             "baseline_seconds": base * 1441 / grid.n,
             "ratio": day2["seconds"] / (base * 1441 / grid.n),
-            "goal": f"peak RSS (main + 2 workers) < {GOAL_PEAK_MB:.0f} MB",
+            "goal": f"peak RSS (main + 1 worker) < {GOAL_PEAK_MB:.0f} MB",
             "ok": day2["peak_rss_mb"] < GOAL_PEAK_MB,
             "peak_rss_mb": day2["peak_rss_mb"],
             "main_rss_mb": day2["own_mb"],
