@@ -24,12 +24,14 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 
 import numpy as np
 
+from orbitcloud.astro.ephemeris import MAX_AUTO_PROCESSES, usable_cores
 from orbitcloud.network.routeplan import RoutePlan, grown_limits, route_planned
 from orbitcloud.network.routing import Routes, Snapshot, route_pairs
 
-MAX_DEFAULT_WORKERS = 3
-"""Most worker processes taken by default: with this process, one per usable core up to 4 (the
-rule of the geometry's processes, :func:`orbitcloud.astro.ephemeris.resolve_workers`)."""
+MAX_DEFAULT_WORKERS = MAX_AUTO_PROCESSES - 1
+"""Most worker processes taken by default: with this process, one per usable core up to
+:data:`~orbitcloud.astro.ephemeris.MAX_AUTO_PROCESSES` (the geometry's rule,
+:func:`orbitcloud.astro.ephemeris.resolve_workers`)."""
 ROUTES_BLOCK_BYTES = 64 << 20
 """Memory for the routes of one block of steps (:func:`steps_per_block`)."""
 ROUTE_BYTES_PER_PAIR_STEP = 256
@@ -124,10 +126,9 @@ def routing_workers(requested: int | None) -> int:
     process (at most :data:`MAX_DEFAULT_WORKERS`; none inside a daemon process or off POSIX)."""
     if requested is not None:
         return max(int(requested), 0)
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     if mp.current_process().daemon or os.name != "posix":
         return 0
-    return max(min((cores or 1) - 1, MAX_DEFAULT_WORKERS), 0)
+    return max(min(usable_cores(), MAX_AUTO_PROCESSES) - 1, 0)
 
 
 class StepRouter:
