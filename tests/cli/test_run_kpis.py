@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from orbitcloud.cli.main import app, print_kpis
+from orbitcloud.cli.main import app, print_answer, print_kpis
 from orbitcloud.results.kpis import lookup
 
 TINY = """\
@@ -56,14 +56,16 @@ def test_run_prints_kpis_grouped_with_units(tiny: Path) -> None:
     r = runner.invoke(app, ["run", str(tiny), "-q", "--out", "t"])
     assert r.exit_code == 0, r.output
     lines = r.stdout.splitlines()
-    alt = next(ln for ln in lines if "altitude_min_km" in ln)
+    alt = next(ln for ln in lines if "altitude_min_km" in ln and "│" in ln)  # the table row
     assert " km " in alt
     dose = next(ln for ln in lines if "dose_rad_per_year" in ln)
     assert "rad(Si)/yr" in dose
     heads = [ln.strip("│ ").strip() for ln in lines]
     # groups in order, each heading before its KPIs
     assert heads.index("orbit") < heads.index("power") < heads.index("radiation")
-    assert heads.index("orbit") < next(i for i, ln in enumerate(lines) if "altitude_min_km" in ln)
+    assert heads.index("orbit") < next(
+        i for i, ln in enumerate(lines) if "altitude_min_km" in ln and "│" in ln
+    )
 
 
 def test_answer_first_and_none_shows_its_reason(capsys: pytest.CaptureFixture[str]) -> None:
@@ -82,3 +84,62 @@ def test_answer_first_and_none_shows_its_reason(capsys: pytest.CaptureFixture[st
     line = next(ln for ln in out.splitlines() if "economics_breakeven_launch_usd_per_kg" in ln)
     assert "None" not in line
     assert "n/a" in line
+
+
+def test_run_prints_the_answer_panel_first(tiny: Path) -> None:
+    tiny.write_text(TINY.replace("name: tiny\n", "name: tiny\nquestion: Is the shell up?\n"))
+    r = runner.invoke(app, ["run", str(tiny), "-q", "--out", "q"])
+    assert r.exit_code == 0, r.output
+    lines = r.stdout.splitlines()
+    assert lines[0] == "Question: Is the shell up?"
+    # key numbers with their units before the KPI table
+    assert " km" in lines[1]
+    assert "altitude_min_km = " in lines[1]
+    assert lines.index(lines[1]) < next(i for i, ln in enumerate(lines) if "key figures" in ln)
+    summary = json.loads(Path("q/summary.json").read_text(encoding="utf-8"))
+    assert summary["answer_panel"]["question"] == "Is the shell up?"
+    r = runner.invoke(app, ["run", str(tiny), "--json", "--out", "qj"])
+    doc = json.loads(r.stdout)
+    assert doc["answer_panel"] == summary["answer_panel"]
+
+
+def test_print_answer_shows_every_verdict_with_its_conditions(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    panel = {
+        "question": "Orbit or ground?",
+        "verdicts": [
+            {"topic": "cost", "text": "Ground is 15x cheaper.",
+             "numbers": [{"name": "economics_cost_ratio_orbital_to_terrestrial", "value": 15.0,
+                          "unit": "1"},
+                         {"name": "economics_orbital_usd_per_mtok", "value": 2.05,
+                          "unit": "USD/Mtok"}],
+             "baseline": "H100 region", "assumptions": ["launch 854 USD/kg"],
+             "flips": ["no launch price flips it"]},
+            {"topic": "latency", "text": "Orbit is 20 ms faster.", "numbers": [],
+             "assumptions": [], "flips": []},
+        ],
+    }  # fmt: skip
+    print_answer(panel)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "Question: Orbit or ground?"
+    assert lines[1] == "Answer (cost): Ground is 15x cheaper."
+    assert "economics_orbital_usd_per_mtok = 2.05 USD/Mtok" in lines[2]
+    assert "ratio_orbital_to_terrestrial = 15;" in lines[2]  # unit "1" is not printed
+    assert any(ln.strip() == "Flips if: no launch price flips it" for ln in lines)
+    assert "Answer (latency): Orbit is 20 ms faster." in lines
+
+
+@pytest.mark.slow
+def test_disaster_resilience_prints_its_question_and_verdict_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    r = runner.invoke(app, ["run", "disaster-resilience", "-q", "--out", "dr",
+                            "--set", "time.duration_h=1"])  # fmt: skip
+    assert r.exit_code == 0, r.output
+    lines = r.stdout.splitlines()
+    assert lines[0].startswith("Question: ")
+    assert "hurricane" in lines[0]
+    assert lines[1].startswith("Answer")
+    assert " ms" in lines[2]  # key numbers with units

@@ -15,6 +15,7 @@ from typing import Any
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
+import yaml
 
 import orbitcloud
 from orbitcloud.report import write_report
@@ -77,6 +78,20 @@ def expected_sections(folder: Path) -> list[str]:
         return set(pq.read_schema(p).names) if p.is_file() else set()
 
     want = ["sec-scenario"]
+    scenario = yaml.safe_load((folder / "scenario.yaml").read_text("utf-8")) or {}
+    events = scenario.get("events") or []
+    if any(e.get("kind") == "terrestrial_outage" for e in events) and {
+        "time", "system", "region", "requests", "admitted"} <= cols("requests"):  # fmt: skip
+        want.append("sec-outage")
+    if {"name", "kind", "lat_deg", "lon_deg"} <= cols("ground"):
+        kinds = set(pq.read_table(folder / "ground.parquet", columns=["kind"])["kind"].to_pylist())
+        centres = ((scenario.get("workloads") or {}).get("terrestrial") or {}).get("data_centres")
+        if "user" in kinds and ("gateway" in kinds or centres):
+            want.append("sec-map")
+    if {"mode", "captured_gb"} <= cols("eo"):
+        want.append("sec-eo")
+    if {"time", "job"} <= cols("jobs") and cols("jobs") & {"committed_eflop", "rate_pflop_s"}:
+        want.append("sec-training")
     if {"time", "sat", "x_m", "y_m", "z_m"} <= cols("positions"):
         want.append("sec-globe")
     if {"lat_deg", "lon_deg"} <= cols("positions") or cols("ground"):
@@ -135,7 +150,7 @@ def test_every_section_in_browser(browser: Any, full_folder: Path, artifacts: Pa
     write_report(full_folder)
     o = open_report(browser, full_folder / "report.html")
     check_page(o, full_folder)
-    assert len(expected_sections(full_folder)) == 8
+    assert len(expected_sections(full_folder)) == 9  # the 8 model sections and the map
     o.page.screenshot(path=str(artifacts / "report-all-sections.png"), full_page=True)
     o.page.close()
 

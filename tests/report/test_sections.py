@@ -27,7 +27,7 @@ from orbitcloud.report.sections import (
 from orbitcloud.results.reader import Results
 
 ALL = [
-    "sec-scenario", "sec-globe", "sec-tracks", "sec-network", "sec-spacecraft",
+    "sec-scenario", "sec-map", "sec-globe", "sec-tracks", "sec-network", "sec-spacecraft",
     "sec-compute", "sec-workloads", "sec-economics",
 ]  # fmt: skip
 
@@ -54,7 +54,7 @@ def _only(src: Path, dst: Path, keep: set[str]) -> Path:
     [
         ({"satellites"}, ["sec-scenario"]),
         ({"satellites", "positions"}, ["sec-scenario", "sec-globe", "sec-tracks"]),
-        ({"ground"}, ["sec-scenario", "sec-tracks"]),
+        ({"ground"}, ["sec-scenario", "sec-map", "sec-tracks"]),
         ({"routes"}, ["sec-scenario", "sec-network"]),
         ({"links"}, ["sec-scenario", "sec-network"]),
         ({"sat_state"}, ["sec-scenario", "sec-spacecraft", "sec-compute"]),
@@ -92,7 +92,8 @@ def test_sections_survive_missing_optional_columns(full_folder: Path, tmp_path: 
     assert len(sc.blocks) == 1
     wl = workloads_section(folder)
     assert wl is not None
-    assert _ids(f) == ALL
+    # without ground.kind the map cannot tell users from gateways: it alone goes
+    assert _ids(f) == [s for s in ALL if s != "sec-map"]
 
 
 def test_compute_prefers_explicit_then_capacity(full_folder: Path, tmp_path: Path) -> None:

@@ -195,19 +195,48 @@ def _fmt(v: Any) -> str:
     return str(v)
 
 
+def print_answer(panel: dict[str, Any]) -> None:
+    """The answer panel (:func:`orbitcloud.report.answer.answer_panel`): the question, each
+    verdict in a sentence or two, its key numbers with units, the baseline, the assumptions
+    that decide it and what flips it. Plain text (a name may hold rich markup)."""
+    from orbitcloud.report.answer import format_number
+
+    if panel.get("question"):
+        console.print(Text.assemble(("Question: ", "bold"), str(panel["question"])))
+    verdicts = panel.get("verdicts", [])
+    for v in verdicts:
+        head = f"Answer ({v['topic']}): " if len(verdicts) > 1 and v.get("topic") else "Answer: "
+        if v.get("text"):
+            console.print(Text.assemble((head, "bold"), str(v["text"])))
+        nums = [f"{n.get('name')} = {format_number(n.get('value'), str(n.get('unit', '')))}"
+                for n in v.get("numbers", [])]  # fmt: skip
+        if nums:
+            console.print(Text("  " + "; ".join(nums)))
+        for key, label in (("baseline", "Baseline"), ("assumptions", "Decided by"),
+                           ("flips", "Flips if")):  # fmt: skip
+            val = v.get(key)
+            text = "; ".join(str(x) for x in val) if isinstance(val, list) else str(val or "")
+            if text:
+                console.print(Text.assemble(("  " + label + ": ", "dim"), text))
+
+
 def print_kpis(
-    kpis: dict[str, Any], title: str = "Key figures", summary: dict[str, Any] | None = None
+    kpis: dict[str, Any],
+    title: str = "Key figures",
+    summary: dict[str, Any] | None = None,
+    answer_line: bool = True,
 ) -> None:
     """The headline numbers of a run, grouped (orbit, power, ...), with units and descriptions.
 
-    The scenario's answer (a text KPI) comes first, on its own lines; a KPI that is None shows
-    the reason where the summary gives one (:func:`orbitcloud.results.kpis.describe`).
+    The scenario's answer (a text KPI) comes first, on its own lines (unless ``answer_line`` is
+    False: the answer panel printed it); a KPI that is None shows the reason where the summary
+    gives one (:func:`orbitcloud.results.kpis.describe`).
     """
     from orbitcloud.results.kpis import describe
 
     rows = describe({**(summary or {}), "kpis": kpis})
     for r in rows:
-        if r["group"] == "answer" and isinstance(r["value"], str):
+        if answer_line and r["group"] == "answer" and isinstance(r["value"], str):
             console.print(Text.assemble(("Answer: ", "bold"), r["value"]))
     wide = console.width >= 110  # room for the description column
     t = Table(title=Text(title), show_header=True, header_style="bold")
@@ -245,8 +274,9 @@ def print_kpis(
 
 
 def summary_json(res: Any) -> dict[str, Any]:
-    """What ``orbitcloud run --json`` prints: the KPIs with unit and description, warnings and
-    where the results are."""
+    """What ``orbitcloud run --json`` prints: the answer panel, the KPIs with unit and
+    description, warnings and where the results are."""
+    from orbitcloud.report.answer import answer_panel
     from orbitcloud.results.kpis import describe
 
     s = res.summary
@@ -257,6 +287,7 @@ def summary_json(res: Any) -> dict[str, Any]:
         "scenario": s.get("scenario"),
         "results": str(res.path),
         "wall_time_s": s.get("wall_time_s"),
+        "answer_panel": s.get("answer_panel") or answer_panel(res.scenario_dict(), s),
         "kpis": kpis,
         "warnings": [str(w) for w in s.get("warnings", [])],
         "files": [*res.tables, "summary.json"]
@@ -399,7 +430,11 @@ def run(
 
         sys.stdout.write(json.dumps(summary_json(res), indent=2, default=str) + "\n")
         return
-    print_kpis(s.get("kpis", {}), title=f"{s['scenario']}: key figures", summary=s)
+    from orbitcloud.report.answer import answer_panel
+
+    print_answer(s.get("answer_panel") or answer_panel(res.scenario_dict(), s))
+    print_kpis(s.get("kpis", {}), title=f"{s['scenario']}: key figures", summary=s,
+               answer_line=False)  # fmt: skip
     for w in s.get("warnings", []):
         console.print(Text.assemble(("warning:", "yellow"), " ", str(w)))
     files = [*res.tables, "summary.json"]

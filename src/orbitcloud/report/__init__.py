@@ -4,7 +4,9 @@ Everything here is computed from the tables of a results folder (never from simu
 internals), so what the report shows can be recomputed with DuckDB or pandas.
 
 * :func:`finalize_run` -- called by every run (through ``orbitcloud.run_finalizers``) on the
-  staging folder, before ``summary.json`` is written: writes ``report.html`` (if
+  staging folder, before ``summary.json`` is written: stores the answer panel
+  (:func:`orbitcloud.report.answer.answer_panel`) as ``summary["answer_panel"]``, writes
+  ``report.html`` (if
   ``outputs.report``) and ``report.czml`` (if ``outputs.czml``).
 * :func:`write_report` / :func:`render_report` -- the HTML report of a folder.
 * :func:`write_czml` / :func:`build_czml` -- the CZML document of a folder.
@@ -16,6 +18,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from orbitcloud.report.answer import answer_panel
 from orbitcloud.report.czml import build_czml, write_czml
 from orbitcloud.report.render import render_report, write_report
 from orbitcloud.report.server import ReportServer
@@ -30,7 +33,9 @@ def finalize_run(folder: Path, summary: dict[str, Any]) -> None:
     here does not lose the run: it becomes a warning in ``summary`` (which is written after the
     finalizers) naming the command that rewrites the report.
     """
-    outputs = Results(folder, partial=True).scenario_dict().get("outputs", {}) or {}
+    scenario = Results(folder, partial=True).scenario_dict()
+    summary["answer_panel"] = answer_panel(scenario, summary)
+    outputs = scenario.get("outputs", {}) or {}
     jobs = []
     if outputs.get("czml", False):
         jobs.append(("report.czml", lambda: write_czml(folder)))
@@ -48,6 +53,7 @@ def finalize_run(folder: Path, summary: dict[str, Any]) -> None:
 
 __all__ = [
     "ReportServer",
+    "answer_panel",
     "build_czml",
     "finalize_run",
     "render_report",

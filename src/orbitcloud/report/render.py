@@ -33,6 +33,7 @@ import plotly.io as pio
 import plotly.offline
 from markupsafe import Markup
 
+from orbitcloud.report.answer import MAX_NUMBERS, answer_panel, format_number, lead_sentences
 from orbitcloud.report.globe import MAX_FRAMES, MAX_SATS
 from orbitcloud.report.sections import Figure, Section, Table, build_sections
 from orbitcloud.results.reader import Results
@@ -74,7 +75,8 @@ def _script_safe(js: str) -> str:
 _FIRST_SCRIPT = re.compile(r"<script\b[^>]*>(.*?)</script>", re.IGNORECASE | re.DOTALL)
 
 PAGE_CSS = """body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1200px;padding:0 1em;color:#1f2933}
-table{border-collapse:collapse;font-size:13px;margin:1em 0}
+table{border-collapse:collapse;font-size:13px;margin:1em 0;display:block;max-width:100%;overflow-x:auto}
+.plotly-graph-div{max-width:100%}
 td,th{border:1px solid #cbd2d9;padding:3px 7px;text-align:right}
 th{background:#f0f4f8} td.l,th.l{text-align:left}
 .note{color:#52606d}"""
@@ -192,11 +194,13 @@ def render_report(
     scripts.append(_script_safe(_static("report.js")))
     csp = content_security_policy(scripts)
     name = str(scenario.get("name") or summary.get("scenario") or f.path.name)
+    answer = answer_view(answer_panel(scenario, summary))
     html = (
         _env()
         .get_template("report.html.j2")
         .render(
             title=name,
+            answer=answer,
             sections=views,
             csp=csp,
             css=Markup(_static("report.css")),
@@ -207,6 +211,23 @@ def render_report(
         )
     )
     return html
+
+
+def answer_view(panel: dict[str, Any]) -> dict[str, Any]:
+    """The answer panel for the template, sized for the first screen: each verdict's first two
+    sentences (``lead``) and at most :data:`MAX_NUMBERS` numbers in view, the rest of the text
+    and numbers, the baseline, assumptions and flips in a details element (``more``). Each
+    number is text with its unit and a label (the KPI's description where the registry has
+    one, else its name)."""
+    verdicts = []
+    for v in panel.get("verdicts", []):
+        nums = [{"name": n["name"], "text": format_number(n.get("value"), n.get("unit", "")),
+                 "label": n.get("description") or n["name"]}
+                for n in v.get("numbers", [])]  # fmt: skip
+        lead, rest = lead_sentences(v.get("text", ""))
+        verdicts.append({**v, "lead": lead, "rest": rest, "numbers": nums[:MAX_NUMBERS],
+                         "more_numbers": nums[MAX_NUMBERS:]})  # fmt: skip
+    return {"question": panel.get("question", ""), "verdicts": verdicts}
 
 
 def _section_view(sec: Section, figures: list[dict[str, Any]]) -> dict[str, Any]:

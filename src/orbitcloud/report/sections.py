@@ -104,10 +104,31 @@ def _layout(fig: go.Figure, title: str, ytitle: str = "", xtitle: str = "", heig
         hovermode="x unified" if xtitle == TIME else "closest",
     )
     if ytitle:
-        fig.update_yaxes(title_text=ytitle)
+        fig.update_yaxes(title_text=axis_title(ytitle))
     if xtitle and xtitle != TIME:
-        fig.update_xaxes(title_text=xtitle)
+        fig.update_xaxes(title_text=axis_title(xtitle))
     return fig
+
+
+_DIMENSIONLESS = ("fraction", "ratio", "share", "utilisation")
+_COUNTS = ("links", "pairs", "requests", "link-steps", "satellites", "steps")
+
+
+def axis_title(title: str) -> str:
+    """An axis title that names its unit in brackets (tests/report/test_browser.py checks every
+    value axis): ``RTT [ms]`` stays; a fraction or ratio gets ``[1]``; a count ``[count]``; a
+    bare unit (``ms``, ``kW``) becomes ``value [ms]``."""
+    if "[" in title:
+        return title
+    low = title.lower()
+    if any(w in low for w in _DIMENSIONLESS):
+        return f"{title} [1]"
+    if any(low.startswith(w) or low.endswith(w) for w in _COUNTS):
+        return f"{title} [count]"
+    m = re.fullmatch(r"(.+?)\s+\((.+)\)", title)  # "range (km)"
+    if m and m.group(1):
+        return f"{m.group(1)} [{m.group(2)}]"
+    return f"value [{title}]" if len(title) <= 12 else title
 
 
 def fmt(v: Any) -> str:
@@ -621,7 +642,7 @@ def _routes_blocks(folder: Results, sec: Section) -> None:
         reach = per_time_stats(t, ok.astype(float), qs=())
         fig = go.Figure(go.Scatter(x=plot_times(reach.times_ms), y=reach.mean,
                                    name="reachable", line={"color": PALETTE[3]}))  # fmt: skip
-        _layout(fig, "Share of pairs reachable", "fraction", TIME)
+        _layout(fig, "Share of pairs reachable", "reachable fraction", TIME)
         fig.update_yaxes(range=[0, 1.05])
         sec.blocks.append(Figure(fig_dict(fig)))
     sec.blocks.append(Table("Routes", ["", ""], rows))
@@ -653,7 +674,7 @@ def _links_blocks(folder: Results, sec: Section) -> None:
         st = per_time_stats(t[m], np.ones(int(m.sum())), qs=())
         fig.add_trace(go.Scatter(x=plot_times(st.times_ms), y=st.count, name=esc(label),
                                  line={"color": PALETTE[k % len(PALETTE)]}))  # fmt: skip
-    _layout(fig, "Links up", "links", TIME)
+    _layout(fig, "Links up", "links up", TIME)
     sec.blocks.append(Figure(fig_dict(fig)))
     for col, scale, unit, title in (
         ("capacity_bps", 1e-9, "Gbps", "Link capacity"),
@@ -711,7 +732,7 @@ def _link_budget_blocks(folder: Results, sec: Section) -> None:
         pos = cap[m][cap[m] > 0]  # the axis spans the capacity (power alone reaches far higher)
         span = [np.log10(pos.min()) - 1.5, np.log10(pos.max()) + 1.5] if len(pos) else None
         fig.update_yaxes(type="log", range=span)
-        _layout(fig, f"Link capacity vs range: {esc(name)}", "Gbps", "range (km)")
+        _layout(fig, f"Link capacity vs range: {esc(name)}", "capacity [Gbit/s]", "range [km]")
         caption = (
             "Capacity per direction of one link between two such terminals against range, "
             "coloured by the constraint that binds (docs/models-network.md); beyond the "
@@ -904,7 +925,7 @@ def compute_section(folder: Results) -> Section | None:
         if not keep.any():
             return None
         tab, t, s, cap = tab.filter(pa.array(keep)), t[keep], s[keep], cap[keep]
-        unit, scale, total_unit = "satellites at peak", 1.0, "satellite-hours at peak"
+        unit, scale, total_unit = "satellites at peak", 1.0, "compute at peak [satellite-h]"
         delivered = cap
         lost = _lost_by_cause(folder, tab, t, s, cap, np.ones(len(cap)))
         sec.intro.append(
@@ -948,7 +969,7 @@ def compute_section(folder: Results) -> Section | None:
             ts = per_time_stats(t, _flag(tab, c).astype(float), qs=())
             fig.add_trace(go.Scatter(x=plot_times(ts.times_ms), y=ts.mean, name=c,
                                      line={"color": PALETTE[(k + 3) % len(PALETTE)]}))  # fmt: skip
-        _layout(fig, "Share of satellites throttled or failed", "fraction", TIME)
+        _layout(fig, "Share of satellites throttled or failed", "share of satellites", TIME)
         fig.update_yaxes(range=[0, 1.05])
         sec.blocks.append(Figure(fig_dict(fig)))
     return sec
@@ -969,10 +990,38 @@ def workloads_section(folder: Results) -> Section | None:
         _region_blocks(folder, sec)
     if has_req:
         _requests_blocks(folder, sec)
-    if has_jobs:
-        tab = folder.read("jobs", folder.columns("jobs"))
-        sec.blocks.append(_table_from_arrow("Jobs", tab))
+    if has_jobs:  # the training section plots the jobs over time; here only a summary
+        sec.blocks.append(_jobs_table(folder))
     return sec if sec.blocks else None
+
+
+def _jobs_table(folder: Results) -> Table:
+    """One row per job: its steps, steps running, the last committed work and the mean MFU
+    (not the first rows of the per-step jobs table)."""
+    cols: list[str] = [c for c in ("job", "state", "committed_eflop", "mfu")
+                       if c in folder.columns("jobs")]  # fmt: skip
+    tab = folder.read("jobs", cols)
+    if "job" not in cols:
+        return _table_from_arrow("Jobs", tab)
+    g, jobs = codes(tab["job"])
+    state = [str(x) for x in tab["state"].to_pylist()] if "state" in cols else None
+    rows = []
+    for k, name in enumerate(jobs):
+        m = g == k
+        row = [str(name), fmt(int(m.sum()))]
+        if state is not None:
+            row.append(fmt(int(sum(1 for i in np.flatnonzero(m) if state[i] == "running"))))
+        for c in ("committed_eflop", "mfu"):
+            if c in cols:
+                v = to_float(tab[c])[m]
+                v = v[np.isfinite(v)]
+                row.append(fmt(float(v[-1] if c == "committed_eflop" else v.mean()))
+                           if len(v) else "—")  # fmt: skip
+        rows.append(row)
+    header = ["job", "steps", *(["steps running"] if state is not None else []),
+              *(["committed work at the end [EFLOP]"] if "committed_eflop" in cols else []),
+              *(["mean MFU"] if "mfu" in cols else [])]  # fmt: skip
+    return Table("Jobs (jobs table, per job)", header, rows)
 
 
 def _region_blocks(folder: Results, sec: Section) -> None:
@@ -1106,7 +1155,16 @@ def economics_section(folder: Results, summary: dict[str, Any]) -> Section | Non
     sysc = "system" if "system" in strings else None
     item = next((c for c in _ITEM_COLS if c in strings and c != sysc), None)
     item = item or next((c for c in strings if c != sysc), None)
-    if value and item and tab.num_rows:
+    from orbitcloud.report.story import economics_story
+
+    story = economics_story(folder, summary)
+    if story:
+        sec.blocks.extend(story)
+        sec.intro.append(
+            "The per-row costs and every sensitivity case are in economics.parquet "
+            "(docs/tables.md)."
+        )
+    elif value and item and tab.num_rows:
         v = to_float(tab[value])
         items = [str(x) for x in tab[item].to_pylist()]
         systems = [str(x) for x in tab[sysc].to_pylist()] if sysc else [""] * tab.num_rows
@@ -1119,10 +1177,12 @@ def economics_section(folder: Results, summary: dict[str, Any]) -> Section | Non
                 name=esc(it), marker_color=PALETTE[k % len(PALETTE)],
             ))  # fmt: skip
         fig.update_layout(barmode="relative")
-        _layout(fig, f"{value} by {item}" + (f" and {sysc}" if sysc else ""), esc(value),
+        _layout(fig, f"{value} by {item}" + (f" and {sysc}" if sysc else ""),
+                esc(value) + (" [USD]" if "usd" in value.lower() else ""),
                 height=420)  # fmt: skip
         sec.blocks.append(Figure(fig_dict(fig), wide=True))
-    sec.blocks.append(_table_from_arrow("economics table", tab))
+    if not story:
+        sec.blocks.append(_table_from_arrow("economics table", tab))
     costs = [
         (k, v)
         for k, v in _flatten(_dict(summary.get("kpis")))
@@ -1140,9 +1200,13 @@ def build_sections(
     max_sats: int = MAX_SATS,
     max_frames: int = MAX_FRAMES,
 ) -> list[Section]:
-    """Every section the folder's tables can feed, in report order."""
+    """Every section the folder's tables can feed, in report order: the scenario, the story
+    sections (:mod:`orbitcloud.report.story`), then the globe and the model sections."""
+    from orbitcloud.report.story import story_sections  # story builds on this module
+
     out: list[Section | None] = [
         scenario_section(folder, scenario, summary),
+        *story_sections(folder, scenario, summary),
         globe_section(folder, max_sats, max_frames),
         tracks_section(folder),
         network_section(folder),
