@@ -1,0 +1,118 @@
+"""Benchmark: one run on a 2-worker Dask ``LocalCluster`` against the same run in this process.
+
+The run: ``starlink-gen2`` cut to its first 10,000 satellites (bench/bench_scale.py's cut), 2 h
+at 60 s, +Grid ISLs in every shell, the 100 most populous cities and all 4,950 pairs routed
+every step, positions written, no HTML report. Timed in the same process, alternately:
+
+* **local**: ``orbitcloud.run(...)`` as shipped (geometry and routing worker processes chosen
+  automatically, :func:`orbitcloud.astro.ephemeris.resolve_workers`);
+* **dask**: ``orbitcloud.run(..., dask=client)`` on a ``LocalCluster(n_workers=2,
+  threads_per_worker=1, processes=True)`` started before the timer (its start-up is reported
+  apart);
+* **wire**: what moving one geometry chunk costs -- its bytes, and pickling plus unpickling it
+  (what Dask does between a worker and this process), against computing it.
+
+Reports wall seconds, the ratio local / dask (> 1: the cluster is faster), the run's stage
+timings and the 1-minute load average before and after (another job on the cores changes
+everything: say so with the figures).
+
+Run: ``python bench/bench_dask_run.py [--quick]`` (``--quick``: 2,000 satellites, 30 min).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from sgp4.api import SatrecArray
+
+import orbitcloud
+from orbitcloud.astro.constellations import build_satellites
+from orbitcloud.astro.ephemeris import chunk_steps_for, compute_chunk
+from orbitcloud.astro.timescales import TimeGrid
+from orbitcloud.scenario.loader import scenario_from_dict
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_scale import scenario_doc  # the same cut of starlink-gen2
+
+
+def run_doc(n_sat: int, hours: float) -> dict:
+    doc = scenario_doc(n_sat, hours)
+    for c in doc["constellations"]:
+        c["isl"] = {"topology": "plus-grid"}
+    doc["ground"] = {"cities": {"top": 100}, "link": {"min_elevation_deg": 25}}
+    doc["network"] = {"routes": "all"}
+    doc["outputs"] = {"positions": True, "report": False}
+    return doc
+
+
+def wire_cost(doc: dict) -> dict:
+    """Bytes of one default-size geometry chunk and the time to pickle + unpickle it."""
+    sc = scenario_from_dict(doc)
+    sats = build_satellites(sc)
+    t = sc.time
+    grid = TimeGrid(t.start_dt, t.step_s, t.n_steps, t.ut1_utc_s)
+    step = chunk_steps_for(len(sats), grid.n)
+    arr = SatrecArray(sats.satrecs)
+    t0 = time.perf_counter()
+    chunk = compute_chunk(arr, grid, 0, min(step, grid.n))
+    compute_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    buffers: list = []
+    head = pickle.dumps(chunk, protocol=5, buffer_callback=buffers.append)
+    pickle.loads(head, buffers=buffers)
+    serial_s = time.perf_counter() - t0
+    nbytes = len(head) + sum(b.raw().nbytes for b in buffers)
+    return {"chunk_steps": step, "chunk_mb": round(nbytes / 2**20, 1),
+            "compute_s": round(compute_s, 3), "pickle_roundtrip_s": round(serial_s, 3)}  # fmt: skip
+
+
+def timed(doc: dict, out: Path, dask=None) -> tuple[float, dict]:
+    t0 = time.perf_counter()
+    res = orbitcloud.run(doc, out=out, overwrite=True, dask=dask)
+    return time.perf_counter() - t0, res.summary.get("timings_s", {})
+
+
+def run(quick: bool = False) -> dict:
+    from distributed import Client, LocalCluster
+
+    n_sat, hours = (2_000, 0.5) if quick else (10_000, 2.0)
+    doc = run_doc(n_sat, hours)
+    load0 = os.getloadavg()[0]
+    t0 = time.perf_counter()
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                           host="127.0.0.1", dashboard_address=None)  # fmt: skip
+    client = Client(cluster)
+    startup_s = time.perf_counter() - t0
+    out: dict = {"satellites": n_sat, "hours": hours, "pairs": 4950,
+                 "cluster_startup_s": round(startup_s, 2)}  # fmt: skip
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            local_s, local_t = timed(doc, Path(tmp) / "local")
+            dask_s, dask_t = timed(doc, Path(tmp) / "dask", client)
+            local2_s, _ = timed(doc, Path(tmp) / "local")  # alternate: load drifts
+            dask2_s, _ = timed(doc, Path(tmp) / "dask", client)
+    finally:
+        client.close()
+        cluster.close()
+    best_local, best_dask = min(local_s, local2_s), min(dask_s, dask2_s)
+    out.update(
+        local_s=[round(local_s, 2), round(local2_s, 2)],
+        dask_s=[round(dask_s, 2), round(dask2_s, 2)],
+        ratio_local_over_dask=round(best_local / best_dask, 3),
+        local_timings_s=local_t,
+        dask_timings_s=dask_t,
+        wire=wire_cost(doc),
+        loadavg_1min=[round(load0, 2), round(os.getloadavg()[0], 2)],
+        cores=len(os.sched_getaffinity(0)),
+    )
+    return out
+
+
+if __name__ == "__main__":
+    print(json.dumps(run(quick="--quick" in sys.argv), indent=2))
