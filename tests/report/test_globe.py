@@ -1,20 +1,31 @@
-"""The globe's downsampling (cheap, catalogue-sized inputs), encodings and link ends."""
+"""The globe's downsampling (cheap, catalogue-sized inputs), encodings, link ends and
+sampling, routes, the Sun's direction (against USNO's approximate solar coordinates) and colour contrast (WCAG)."""
 
 from __future__ import annotations
 
 import base64
+import math
+from datetime import UTC, datetime
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
 
 from orbitcloud.report.globe import (
     MAX_FRAMES,
     MAX_SATS,
+    PALETTE,
+    _quantise8,
     choose_sample,
     coastlines_b64,
-    link_end_columns,
-    resolve_ends,
+    encode_positions,
+    subsolar_point_deg,
+    sun_direction_itrf,
 )
+from orbitcloud.report.globe_net import keep_evenly, link_end_columns, resolve_ends
 
 
 def _catalogue_keys(n: int = 4428) -> list[np.ndarray]:
@@ -84,3 +95,212 @@ def test_link_end_columns_and_resolution() -> None:
     sat, gnd = resolve_ends(ends, np.zeros(5, bool), 10, {"STARLINK-1": 7}, {"Manila": 2})
     assert sat.tolist() == [-1, 7, 4, -1, -1]
     assert gnd.tolist() == [2, -1, -1, 1, -1]
+
+
+# ---- day and night ------------------------------------------------------------------------------
+
+
+def _usno_subsolar_deg(when: datetime) -> tuple[float, float]:
+    """Sub-solar latitude and longitude [deg] from the US Naval Observatory's "approximate solar
+    coordinates" (Astronomical Almanac low-precision formulas, about 1 arcmin from 1800 to
+    2200) and its GMST approximation: independent of the Meeus theory the code uses."""
+    d = (when - datetime(2000, 1, 1, 12, tzinfo=UTC)).total_seconds() / 86400.0
+    g = math.radians((357.529 + 0.98560028 * d) % 360)
+    q = (280.459 + 0.98564736 * d) % 360
+    lam = math.radians(q + 1.915 * math.sin(g) + 0.020 * math.sin(2 * g))
+    eps = math.radians(23.439 - 0.00000036 * d)
+    ra = math.degrees(math.atan2(math.cos(eps) * math.sin(lam), math.cos(lam)))
+    decl = math.degrees(math.asin(math.sin(eps) * math.sin(lam)))
+    gmst = (18.697374558 + 24.06570982441908 * d) % 24 * 15.0
+    return decl, (ra - gmst + 180) % 360 - 180
+
+
+SUBSOLAR_TOL_DEG = 0.05  # USNO's approximation: ~1 arcmin; GMST: ~0.1 s (0.0004 deg)
+
+
+@pytest.mark.parametrize(
+    "when",
+    [
+        datetime(2025, 3, 20, 12, 0, tzinfo=UTC),  # equinox noon: lat ~0, lon ~+1.8 (EoT -7.5 min)
+        datetime(2025, 6, 21, 12, 0, tzinfo=UTC),
+        datetime(2025, 11, 3, 18, 30, tzinfo=UTC),  # EoT +16.4 min
+        datetime(2023, 7, 18, 0, 0, tzinfo=UTC),
+    ],
+)
+def test_subsolar_point_against_usno(when: datetime) -> None:
+    ms = np.array([int(when.timestamp() * 1000)], dtype=np.int64)
+    lat, lon = subsolar_point_deg(ms)
+    want_lat, want_lon = _usno_subsolar_deg(when)
+    assert abs(lat[0] - want_lat) < SUBSOLAR_TOL_DEG
+    assert abs((lon[0] - want_lon + 180) % 360 - 180) < SUBSOLAR_TOL_DEG
+    assert np.linalg.norm(sun_direction_itrf(ms)[0]) == pytest.approx(1.0, abs=1e-12)
+
+
+def test_equinox_noon_subsolar_point_is_near_0_0() -> None:
+    ms = np.array([int(datetime(2025, 3, 20, 12, 0, tzinfo=UTC).timestamp() * 1000)])
+    lat, lon = subsolar_point_deg(ms)
+    assert abs(lat[0]) < 0.5  # the equinox was at 09:01 UTC: declination +0.05 deg
+    assert 1.0 < lon[0] < 2.5  # the Sun crosses Greenwich at 12:07:30 UTC
+
+
+# ---- colours on the dark globe ------------------------------------------------------------------
+
+
+def _relative_luminance(hex_colour: str) -> float:
+    """WCAG 2.x relative luminance of an sRGB colour."""
+    rgb = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def _contrast(a: str, b: str) -> float:
+    la, lb = sorted([_relative_luminance(a), _relative_luminance(b)])
+    return (lb + 0.05) / (la + 0.05)
+
+
+def test_contrast_helper_matches_wcag_examples() -> None:
+    assert _contrast("#000000", "#ffffff") == pytest.approx(21.0)
+    assert _contrast("#777777", "#ffffff") == pytest.approx(4.48, abs=0.01)  # WCAG's classic
+
+
+def test_every_satellite_colour_stands_out_on_the_globe() -> None:
+    surfaces = [PALETTE["space"], PALETTE["night"], PALETTE["day"]]
+    colours = [c for scale in PALETTE["scales"].values() for c in scale]
+    colours += PALETTE["groups"] + [PALETTE["missing"]]
+    for c in colours:
+        for s in surfaces:
+            assert _contrast(c, s) >= 3.0, f"{c} on {s}: {_contrast(c, s):.2f}"
+    # the lowest colour of the state map in particular (viridis' own low end is 1.3:1 on day)
+    assert _contrast(PALETTE["scales"]["viridis"][0], PALETTE["day"]) >= 3.0
+    assert _contrast("#440154", PALETTE["day"]) < 3.0  # what it replaced
+
+
+# ---- encodings ----------------------------------------------------------------------------------
+
+
+def _decode(enc: dict, group_of: np.ndarray, n_f: int, n_s: int, n_g: int) -> np.ndarray:
+    q = np.frombuffer(base64.b64decode(enc["pos"]), dtype="<i2").reshape(n_f, n_s, 3)
+    origin = np.asarray(enc["origin"]).reshape(n_f, n_g, 3)
+    scale = np.asarray(enc["scale"])[group_of]
+    out = origin[:, group_of] + q * scale[None, :, None]
+    return np.where((q == -32768).any(axis=-1, keepdims=True), np.nan, out)
+
+
+def test_cluster_keeps_its_shape_and_shell_its_orbit() -> None:
+    rng = np.random.default_rng(5)
+    n_f = 12
+    ang = np.linspace(0, 1.5, n_f)
+    centre = 7028.0 * np.stack([np.cos(ang), np.sin(ang), np.zeros(n_f)], -1)  # 650 km orbit
+    offsets = rng.uniform(-0.5, 0.5, (19, 3))  # a 1 km cluster
+    cluster = centre[:, None, :] + offsets[None]
+    shell_ang = rng.uniform(0, 2 * np.pi, 30)
+    shell = 6928.0 * np.stack([np.cos(shell_ang), np.sin(shell_ang), np.zeros(30)], -1)
+    shell = np.repeat(shell[None], n_f, axis=0)
+    xyz = np.concatenate([shell, cluster], axis=1)
+    xyz[3, 2] = np.nan  # a missing position
+    group_of = np.array([0] * 30 + [1] * 19)
+    enc = encode_positions(xyz, group_of, 2)
+    back = _decode(enc, group_of, n_f, 49, 2)
+    assert np.isnan(back[3, 2]).all()
+    ok = np.isfinite(xyz).all(axis=-1)
+    err = np.abs(back - xyz)[ok].reshape(-1, 3)
+    in_cluster = np.broadcast_to(group_of == 1, ok.shape)[ok]
+    assert err[in_cluster].max() < 1e-4  # 0.1 m: the cluster keeps its 200 m spacings
+    assert err.max() < 0.25  # shell: 7,000 km / 32,000 steps / 2 + the 0.1 m origin
+    assert enc["extent_km"][1] < 1.0
+    assert enc["extent_km"][0] > 6000
+    assert enc["extent_all_km"] > 6000
+
+
+def test_density_on_a_log_scale() -> None:
+    g = np.array([[1e-13, 3e-13, 1e-11], [np.nan, 2e-12, 5e-12]])
+    data, lo, hi = _quantise8(g, log=True)
+    q = np.frombuffer(base64.b64decode(data), dtype=np.uint8).reshape(g.shape)
+    assert (lo, hi) == (1e-13, 1e-11)
+    assert q[1, 0] == 255
+    back = 10 ** (-13 + 2 * q.astype(float) / 254)
+    fin = np.isfinite(g)
+    np.testing.assert_allclose(back[fin], g[fin], rtol=0.01)  # 2 decades / 254 / 2: 0.9 %
+
+
+def test_sunlit_codes_on_the_fixed_0_1_scale() -> None:
+    data, lo, hi = _quantise8(np.ones((2, 3)), bounds=(0.0, 1.0))
+    q = np.frombuffer(base64.b64decode(data), dtype=np.uint8)
+    assert (lo, hi) == (0.0, 1.0)
+    assert (q == 254).all()  # always sunlit is drawn sunlit, not at the eclipse end
+
+
+# ---- links sampling -----------------------------------------------------------------------------
+
+
+def test_keep_evenly_per_frame() -> None:
+    frame = np.repeat([0, 1, 2], [5, 100, 0 + 37])
+    keep = keep_evenly(frame, 3, 20)
+    assert keep[frame == 0].all()
+    assert keep[frame == 1].sum() == 20
+    assert keep[frame == 2].sum() == 20
+    ranks = np.flatnonzero(keep[frame == 1])
+    assert ranks[0] == 0
+    assert np.diff(ranks).min() == 5  # every 5th of 100
+    assert np.diff(ranks).max() == 5
+    r2 = np.flatnonzero(keep[frame == 2])
+    assert np.diff(r2).max() <= 2  # 37 -> 20: gaps of 1 or 2
+    np.testing.assert_array_equal(keep, keep_evenly(frame, 3, 20))
+
+
+def test_globe_links_within_budget_and_said(full_folder: Path) -> None:
+    from orbitcloud.report import globe_net
+    from orbitcloud.report.globe import globe_payload, sample_for_folder
+    from orbitcloud.report.sections import _sat_names, ground_endpoints
+    from orbitcloud.results.reader import Results
+
+    f = Results(full_folder, partial=True)
+    sample = sample_for_folder(f)
+    assert sample is not None
+    names, groups = _sat_names(f)
+    g = ground_endpoints(f)
+    links = globe_net.links_payload(
+        f, sample.times_ms, sample.sats, names, groups, g or {"names": []}, budget=10
+    )
+    assert links is not None
+    per_frame = np.diff(links["offsets"])
+    lt = pq.read_table(full_folder / "links.parquet").to_pandas()
+    link_steps = lt.time.nunique()
+    assert per_frame.max() == 10
+    assert (per_frame > 0).sum() == link_steps  # links exist at every 2nd step
+    assert links["sampled"]
+    assert "at most 10 per time step" in globe_net.links_note(links)
+    payload = globe_payload(f, sample, names, groups, g, 60.0)
+    assert payload["links"]["rows_shown"] == len(lt)  # 44 a step: under the default budget
+    assert any("Routes drawn" in n for n in payload["notes"])
+    assert any("Day and night" in n for n in payload["notes"])
+
+
+def test_globe_routes_follow_the_paths(full_folder: Path) -> None:
+    from orbitcloud.report.globe_net import routes_payload
+    from orbitcloud.results.reader import Results
+
+    f = Results(full_folder, partial=True)
+    times = np.unique(
+        pq.read_table(full_folder / "positions.parquet", columns=["time"])["time"]
+        .cast("int64")
+        .to_numpy()
+    )[::7]
+    r = routes_payload(f, times, None, 225)
+    assert r is not None
+    rt = pq.read_table(full_folder / "routes.parquet").to_pandas()
+    assert r["pairs"][0] == f"{rt.src.iloc[0]} \u2192 {rt.dst.iloc[0]}"
+    k = len(r["pairs"])
+    pts = np.frombuffer(base64.b64decode(r["pts"]), dtype="<i2").reshape(-1, 3) * r["scale"]
+    pos = pq.read_table(full_folder / "positions.parquet").to_pandas()
+    frame = 3
+    a, b = r["offsets"][frame * k], r["offsets"][frame * k + 1]
+    t = pd.Timestamp(times[frame], unit="ms", tz="UTC")
+    mine = rt[(rt.time == t) & (rt.src == rt.src.iloc[0]) & (rt.dst == rt.dst.iloc[0])]
+    path = list(mine.path.iloc[0])
+    assert b - a == len(path)
+    for j, sat in enumerate(path):
+        want = pos[(pos.time == t) & (pos.sat == sat)][["x_m", "y_m", "z_m"]].to_numpy()[0] / 1000
+        np.testing.assert_allclose(pts[a + j], want, atol=r["scale"])
+    rtt = mine.rtt_ms.iloc[0]
+    assert (r["rtt"][frame][0] is None) == bool(np.isnan(rtt))

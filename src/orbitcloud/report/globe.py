@@ -9,9 +9,20 @@ a self-contained page of reasonable size, so the globe shows a deterministic sam
 * **time steps**: every ``k``-th step of the positions table, ``k = ceil(n_steps / max_frames)``,
   always starting at the first step.
 
-The sample is stated in the report next to the globe. Positions are quantised to int16 (a step
-of ``max |r| / 32,000``, about 0.2 km for LEO) and states to 8 bits, base64 encoded: a few MB
-for a thousand satellites over 240 frames.
+The sample is stated in the report next to the globe. Positions are quantised to int16 per
+constellation, as offsets from the constellation's centroid at each frame (a step of
+``max |r - centroid| / 32,000``: about 0.2 km for a shell, a few centimetres for a 1 km
+cluster, so a Suncatcher-like cluster keeps its shape when the viewer zooms to it), and states
+to 8 bits, base64 encoded: a few MB for a thousand satellites over 240 frames.
+
+The globe also shows (see :mod:`orbitcloud.report.globe_net` for links and routes):
+
+* the day/night terminator: the Sun's direction in the Earth-fixed frame at every frame, from
+  :func:`orbitcloud.astro.sun.sun_position_teme` rotated by GMST82 (UT1 taken as UTC: at most
+  0.9 s, 0.004 deg);
+* colours chosen to stay visible on the dark globe: every colour a satellite can take has a
+  WCAG contrast of at least 3:1 against space, the night side and the day side
+  (:data:`PALETTE`; tests/report/test_globe.py checks it).
 """
 
 from __future__ import annotations
@@ -28,6 +39,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from orbitcloud.report.columns import codes, declared_unit, iso_utc, to_float, to_ms
+from orbitcloud.report.globe_net import links_note, links_payload, routes_payload
 from orbitcloud.results.reader import Results
 
 MAX_SATS = 1000
@@ -49,9 +61,37 @@ STATE_VARS: dict[str, tuple[str, str]] = {
         "in_saa": "In the South Atlantic Anomaly",
         "failed": "Failed",
         "dose_rad": "Accumulated dose",
+        "density_kg_m3": "Atmospheric density",
     }.items()
 }
 FLAG_VARS = ("throttled", "in_saa", "failed")
+LOG_VARS = ("density_kg_m3",)
+"""Coloured on a log scale (they span orders of magnitude); the legend uses powers of ten."""
+
+PALETTE: dict[str, Any] = {
+    "space": "#0b1626",
+    "night": "#0a1830",
+    "day": "#12325a",
+    "scales": {
+        # the upper half of viridis (plotly's Viridis sampled at 0.5, 0.625, 0.75, 0.875, 1):
+        # its darker half disappears on the dark globe
+        "viridis": ["#22908c", "#2dae7f", "#60c860", "#acdc31", "#fde725"],
+        "sun": ["#8f9cff", "#d7adc8", "#ffc20e"],  # eclipse, penumbra, sunlit
+        "flag": ["#4cd964", "#ff6b6b"],  # no, yes
+    },
+    "groups": ["#7fdbff", "#ffb347", "#9be564", "#ff6f91", "#c39bff", "#ffe066", "#4dd0e1",
+               "#f4a261"],
+    "missing": "#8c8c8c",
+}  # fmt: skip
+"""Colours of the globe viewer (the page reads them from the payload): the globe's surfaces
+(space, night side, day side) and every colour a satellite can be drawn in."""
+
+CLUSTER_KM = 1000.0
+"""A constellation whose satellites all stay within this distance [km] of their centroid is
+compact: the viewer offers to zoom to it."""
+FIT_AUTO_KM = 50.0
+"""When every satellite stays within this distance [km] of the centroid of all of them, the
+globe opens zoomed to them (a 1 km cluster is otherwise one dot)."""
 
 MAX_RADIUS_KM = 1e7
 """A position coordinate this far from the Earth's centre [km] (or NaN) is not drawn: no
@@ -188,13 +228,25 @@ def _grid(
     return out, present
 
 
-def _quantise8(g: np.ndarray) -> tuple[str, float | None, float | None]:
+def _quantise8(
+    g: np.ndarray, log: bool = False, bounds: tuple[float, float] | None = None
+) -> tuple[str, float | None, float | None]:
+    """8-bit codes of ``g`` between its finite minimum and maximum (of ``log10 g`` for a log
+    variable; values <= 0 are then missing), or between fixed ``bounds``; 255 where missing;
+    and that minimum and maximum."""
+    if log:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            g = np.where(g > 0, np.log10(np.where(g > 0, g, 1.0)), np.nan)
     fin = np.isfinite(g)
     if not fin.any():
         return _b64(np.full(g.shape, MISSING8, np.uint8)), None, None
-    lo, hi = float(g[fin].min()), float(g[fin].max())
+    lo, hi = bounds if bounds is not None else (float(g[fin].min()), float(g[fin].max()))
     span = hi - lo if hi > lo else 1.0
-    q = np.where(fin, np.rint((np.where(fin, g, lo) - lo) / span * 254.0), MISSING8)
+    q = np.where(
+        fin, np.rint((np.clip(np.where(fin, g, lo), lo, hi) - lo) / span * 254.0), MISSING8
+    )
+    if log:
+        lo, hi = 10.0**lo, 10.0**hi
     return _b64(q.astype(np.uint8)), _sig(lo), _sig(hi)
 
 
@@ -231,79 +283,114 @@ def coastlines_b64() -> str:
     return _b64(np.concatenate(parts).astype("<i2"))
 
 
-# ---- links -------------------------------------------------------------------------------------
-
-# pairs of column names that may hold the two ends of a link, most likely first
-LINK_END_COLUMNS = (
-    ("a", "b"),
-    ("end_a", "end_b"),
-    ("node_a", "node_b"),
-    ("sat_a", "sat_b"),
-    ("src", "dst"),
-    ("from", "to"),
-    ("source", "target"),
-    ("u", "v"),
-    ("i", "j"),
-)
+# ---- the Sun -----------------------------------------------------------------------------------
 
 
-def link_end_columns(names: list[str]) -> tuple[str, str] | None:
-    """The two columns of a links table that name its ends (see docs/report.md)."""
-    for a, b in LINK_END_COLUMNS:
-        if a in names and b in names:
-            return a, b
-    return None
+def sun_direction_itrf(times_ms: np.ndarray) -> np.ndarray:
+    """Unit vector from the Earth's centre to the Sun in the Earth-fixed frame, ``(n, 3)``.
 
+    Meeus (1998) ch. 25 through :func:`orbitcloud.astro.sun.sun_position_teme`, rotated TEME ->
+    ITRF by GMST82 (Vallado et al. 2006, AIAA 2006-6753, Appendix C) with UT1 = UTC (|UT1 - UTC|
+    < 0.9 s moves the terminator by at most 0.004 deg) and no polar motion.
 
-def resolve_ends(
-    values: pa.ChunkedArray,
-    kind_is_gsl: np.ndarray,
-    n_sat: int,
-    sat_names: dict[str, int],
-    ground_names: dict[str, int],
-    ground_nodes: list[int] | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Map link ends to nodes: returns (sat index or -1, ground index or -1) per row.
-
-    Integers below ``n_sat`` are satellite indices; an integer ``>= n_sat`` on a ground link
-    is the ground endpoint whose ``ground.node`` it is, or without that column endpoint
-    ``value - n_sat`` (Hypatia's numbering). Strings are ground endpoint names, then
-    satellite names, then ``sat:<i>`` / ``gs:<i>`` / ``ground:<i>`` references.
+    Parameters
+    ----------
+    times_ms : (n,) UTC [ms since 1970]
     """
-    n = len(values)
-    sat = np.full(n, -1, dtype=np.int64)
-    gnd = np.full(n, -1, dtype=np.int64)
-    if pa.types.is_integer(values.type):
-        v = np.nan_to_num(to_float(values), nan=-1).astype(np.int64)
-        is_sat = (v >= 0) & (v < n_sat)
-        sat[is_sat] = v[is_sat]
-        g = kind_is_gsl & (v >= n_sat)
-        if ground_nodes:
-            nodes = np.asarray(ground_nodes, dtype=np.int64)
-            order = np.argsort(nodes, kind="stable")
-            pos = np.minimum(np.searchsorted(nodes[order], v), len(nodes) - 1)
-            hit = g & (nodes[order][pos] == v)
-            gnd[hit] = order[pos][hit]
-        else:
-            gnd[g] = v[g] - n_sat
-        return sat, gnd
-    idx, labels = codes(values)
-    lab_sat = np.full(len(labels) + 1, -1, dtype=np.int64)
-    lab_gnd = np.full(len(labels) + 1, -1, dtype=np.int64)
-    for k, lab in enumerate(labels):
-        s = str(lab)
-        if s in ground_names:
-            lab_gnd[k] = ground_names[s]
-        elif s in sat_names:
-            lab_sat[k] = sat_names[s]
-        else:
-            pre, _, num = s.partition(":")
-            if num.isdigit():
-                if pre.lower() in ("sat", "s"):
-                    lab_sat[k] = int(num)
-                elif pre.lower() in ("gs", "ground", "g"):
-                    lab_gnd[k] = int(num)
-    return lab_sat[idx], lab_gnd[idx]
+    # imported here: importing orbitcloud.report loads no model (tests/results/test_schema.py);
+    # the Sun's direction is a pure function of time (pyproject.toml's import contracts)
+    from orbitcloud.astro.frames import position_teme_to_itrf
+    from orbitcloud.astro.sun import sun_position_teme
+    from orbitcloud.astro.timescales import gmst82_rad, jd_tt
+
+    ms = np.asarray(times_ms, dtype=np.int64)
+    day_ms = 86_400_000
+    jd = 2440587.5 + (ms // day_ms).astype(np.float64)
+    fr = (ms % day_ms).astype(np.float64) / day_ms
+    jt, ft = jd_tt(jd, fr)
+    sun_teme = sun_position_teme(jt, ft)
+    gmst, _ = gmst82_rad(jd, fr)
+    sun = position_teme_to_itrf(sun_teme, gmst)
+    return np.asarray(sun / np.linalg.norm(sun, axis=-1, keepdims=True))
+
+
+def subsolar_point_deg(times_ms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Geocentric latitude and longitude [deg] of the point with the Sun at the zenith."""
+    s = sun_direction_itrf(times_ms)
+    return np.degrees(np.arcsin(s[:, 2])), np.degrees(np.arctan2(s[:, 1], s[:, 0]))
+
+
+# ---- positions, per constellation --------------------------------------------------------------
+
+
+def encode_positions(xyz_km: np.ndarray, group_of: np.ndarray, n_groups: int) -> dict[str, Any]:
+    """Positions ``(n_frames, n_sats, 3)`` [km] as int16 offsets from each constellation's
+    centroid at each frame (``MISSING16`` where not finite or beyond :data:`MAX_RADIUS_KM`).
+
+    Returns the base64 codes (``pos``), the centroids (``origin``, frame x group x 3, km, to
+    0.1 m), each group's step (``scale``, km) and extent (``extent_km``: the largest distance
+    of a member from its centroid over the frames), and ``extent_all_km`` (the same for all
+    satellites together).
+    """
+    n_f, n_s, _ = xyz_km.shape
+    with np.errstate(invalid="ignore"):  # NaN compares False: missing either way
+        fin: np.ndarray = np.asarray((np.abs(xyz_km) < MAX_RADIUS_KM).all(axis=-1))
+    safe = np.where(fin[..., None], xyz_km, 0.0)
+    origin = np.zeros((n_f, n_groups, 3))
+    scale = np.ones(n_groups)
+    extent = np.zeros(n_groups)
+    q = np.full((n_f, n_s, 3), MISSING16, dtype=np.int64)
+    for g in range(n_groups):  # constellations: a handful
+        m = group_of == g
+        w = fin[:, m].sum(axis=1)
+        c = safe[:, m].sum(axis=1) / np.maximum(w, 1)[:, None]
+        origin[:, g] = np.round(c, 4)
+        d = np.where(fin[:, m, None], safe[:, m] - origin[:, g][:, None, :], 0.0)
+        far = float(np.abs(d).max(initial=0.0))
+        extent[g] = float(np.linalg.norm(d, axis=-1).max(initial=0.0))
+        scale[g] = max(far, 1e-3) / 32000.0
+        qm = np.rint(d / scale[g]).astype(np.int64)
+        q[:, m] = np.where(fin[:, m, None], qm, MISSING16)
+    w = fin.sum(axis=1)
+    c_all = safe.sum(axis=1) / np.maximum(w, 1)[:, None]
+    d_all = np.where(fin[..., None], safe - c_all[:, None, :], 0.0)
+    return {
+        "pos": _b64(q.astype("<i2")),
+        "origin": [float(x) for x in origin.ravel()],
+        "scale": [float(f"{x:.8g}") for x in scale],
+        "extent_km": [_sig(x) for x in extent],
+        "extent_all_km": _sig(float(np.linalg.norm(d_all, axis=-1).max(initial=0.0))),
+        "r_max_km": _sig(float(np.linalg.norm(safe, axis=-1).max(initial=0.0))),
+    }
+
+
+def _group_codes(groups: list[str]) -> tuple[np.ndarray, list[str]]:
+    names = list(dict.fromkeys(groups))
+    index = {g: i for i, g in enumerate(names)}
+    return np.array([index[g] for g in groups], dtype=np.int64), names
+
+
+def views_note(enc: dict[str, Any], group_names: list[str], counts: np.ndarray) -> str | None:
+    """One sentence on the zoom control and the opening view (None when nothing is compact)."""
+    compact = [
+        f"{g or 'satellites'} ({int(n):,} satellites within {_km(e)} of their centre)"
+        for g, n, e in zip(group_names, counts, enc["extent_km"], strict=True)
+        if e <= CLUSTER_KM
+    ]
+    if not compact:
+        return None
+    s = "Zoom to a compact constellation with the view control: " + "; ".join(compact) + "."
+    if enc["extent_all_km"] <= FIT_AUTO_KM:
+        s += (
+            f" Every satellite stays within {_km(enc['extent_all_km'])} of the centre of all of "
+            "them, so the globe opens zoomed to them and follows them (choose Earth to see "
+            "the whole globe)."
+        )
+    return s
+
+
+def _km(x: float) -> str:
+    return f"{x * 1000:.0f} m" if x < 1 else f"{x:,.3g} km"
 
 
 # ---- the payload -------------------------------------------------------------------------------
@@ -321,19 +408,16 @@ def globe_payload(
     grid, present = _grid(folder, "positions", ["x_m", "y_m", "z_m", "sunlit"], sample)
     n_f, n_s = present.shape
     xyz_km = np.stack([grid.get(c, np.full((n_f, n_s), np.nan)) for c in ("x_m", "y_m", "z_m")], -1)
-    xyz_km = xyz_km / 1000.0
-    with np.errstate(invalid="ignore"):  # NaN compares False: missing either way
-        fin: np.ndarray = np.asarray((np.abs(xyz_km) < MAX_RADIUS_KM).all(axis=-1))
-    r_max = float(np.linalg.norm(xyz_km[fin], axis=-1).max()) if fin.any() else 7000.0
-    scale = max(r_max, 6378.137) / 32000.0
-    q = np.where(fin[..., None], np.rint(np.where(fin[..., None], xyz_km, 0.0) / scale), MISSING16)
+    groups = [sat_groups[i] if i < len(sat_groups) else "" for i in sample.sats]
+    group_of, group_names = _group_codes(groups)
+    enc = encode_positions(xyz_km / 1000.0, group_of, len(group_names))
     variables: list[dict[str, Any]] = []
     constant: list[str] = []
     if "sunlit" in grid:
-        data, _, _ = _quantise8(np.clip(grid["sunlit"], 0.0, 1.0))
+        data, _, _ = _quantise8(grid["sunlit"], bounds=(0.0, 1.0))
         variables.append(
             {"key": "sunlit", "label": "Sunlit fraction", "unit": "", "min": 0.0, "max": 1.0,
-             "scale": "sun", "data": data}
+             "scale": "sun", "log": False, "data": data}
         )  # fmt: skip
     if folder.has("sat_state", "time", "sat"):
         cols = [c for c in STATE_VARS if c in folder.columns("sat_state")]
@@ -341,9 +425,9 @@ def globe_payload(
         for c in cols:
             if c not in sgrid:
                 continue
-            data, lo, hi = _quantise8(sgrid[c])
+            data, lo, hi = _quantise8(sgrid[c], log=c in LOG_VARS)
             label, unit = STATE_VARS[c]
-            if lo is None:
+            if lo is None or hi is None:
                 continue
             if lo == hi:  # the same everywhere in the sample: said in words, not a colour
                 value = ("yes" if lo else "no") if c in FLAG_VARS else f"{lo:g} {unit}".strip()
@@ -351,78 +435,56 @@ def globe_payload(
                 continue
             variables.append(
                 {"key": c, "label": label, "unit": unit, "min": lo, "max": hi,
-                 "scale": "flag" if c in FLAG_VARS else "viridis", "data": data}
+                 "scale": "flag" if c in FLAG_VARS else "viridis", "log": c in LOG_VARS,
+                 "data": data}
             )  # fmt: skip
+    sun = sun_direction_itrf(sample.times_ms)
+    counts = np.bincount(group_of, minlength=len(group_names))
     payload: dict[str, Any] = {
         "times": iso_utc(sample.times_ms),
         "names": [sat_names[i] if i < len(sat_names) else f"sat {i}" for i in sample.sats],
-        "groups": [sat_groups[i] if i < len(sat_groups) else "" for i in sample.sats],
+        "groups": groups,
+        "group_names": group_names,
+        "group_of": [int(g) for g in group_of],
+        "group_counts": [int(n) for n in counts],
         "sat_index": [int(i) for i in sample.sats],
         "n_frames": n_f,
         "n_sats": n_s,
-        "scale_km": _sig(scale),
-        "pos": _b64(q.astype("<i2")),
+        **enc,
+        "cluster_km": CLUSTER_KM,
+        "fit_auto": bool(n_s > 0 and enc["extent_all_km"] <= FIT_AUTO_KM),
+        "sun": [round(float(x), 5) for x in sun.ravel()],
+        "palette": PALETTE,
         "vars": variables,
         "coast": coastlines_b64(),
         "note": sample.describe(step_s),
+        "notes": [],
         "constant": constant,
         "ground": ground,
         "links": None,
+        "routes": None,
     }
-    if folder.has("links", "time"):
-        payload["links"] = _links_payload(folder, sample, sat_names, ground or {"names": []})
-    return payload
-
-
-def _links_payload(
-    folder: Results, sample: GlobeSample, sat_names: list[str], ground: dict[str, list[Any]]
-) -> dict[str, Any] | None:
-    names = folder.columns("links")
-    ends = link_end_columns(names)
-    if ends is None:
-        return None
-    t_arr = pa.array(sample.times_ms.astype("datetime64[ms]"), type=pa.timestamp("ms"))
-    t_arr = t_arr.cast(folder.schema("links").field("time").type)
-    tab = folder.read("links", ["time", *ends, "kind"], filter=pc.field("time").isin(t_arr))
-    n = tab.num_rows
-    if "kind" in tab.column_names:
-        kcode, klabels = codes(tab["kind"])
-        klabels = [str(k) for k in klabels]
-    else:
-        kcode, klabels = np.zeros(n, np.int64), ["link"]
-    is_gsl = np.isin(kcode, [i for i, k in enumerate(klabels) if k.lower() in ("gsl", "ground")])
-    sat_lookup = {s: i for i, s in enumerate(sat_names)}
-    gnd_lookup = {str(s): i for i, s in enumerate(ground.get("names", []))}
     n_sat = len(sat_names)
-    nodes = ground.get("node") or None
-    sa, ga = resolve_ends(tab[ends[0]], is_gsl, n_sat, sat_lookup, gnd_lookup, nodes)
-    sb, gb = resolve_ends(tab[ends[1]], is_gsl, n_sat, sat_lookup, gnd_lookup, nodes)
-    # node numbering in the viewer: sampled satellites 0..S-1, then ground endpoints S..
-    n_s = len(sample.sats)
-    pos_in_sample = np.full(max(n_sat, int(sample.sats.max(initial=-1)) + 1, 1), -1, np.int64)
-    pos_in_sample[sample.sats] = np.arange(n_s)
-    n_g = len(ground.get("names", []))
-
-    def node(s: np.ndarray, g: np.ndarray) -> np.ndarray:
-        out = np.full(len(s), -1, dtype=np.int64)
-        ok_s = (s >= 0) & (s < len(pos_in_sample))
-        out[ok_s] = pos_in_sample[s[ok_s]]
-        ok_g = (g >= 0) & (g < n_g)
-        out[ok_g] = n_s + g[ok_g]
-        return out
-
-    na, nb = node(sa, ga), node(sb, gb)
-    fi = np.searchsorted(sample.times_ms, to_ms(tab["time"]))
-    keep = (na >= 0) & (nb >= 0)
-    order = np.lexsort((nb[keep], na[keep], fi[keep]))
-    fk = fi[keep][order]
-    offsets = np.searchsorted(fk, np.arange(len(sample.times_ms) + 1))
-    return {
-        "offsets": [int(x) for x in offsets],
-        "a": _b64(na[keep][order].astype("<i4")),
-        "b": _b64(nb[keep][order].astype("<i4")),
-        "kind": _b64(kcode[keep][order].astype(np.uint8)),
-        "kinds": klabels,
-        "rows_read": int(n),
-        "rows_shown": int(keep.sum()),
-    }
+    if folder.has("links", "time"):
+        links = links_payload(
+            folder, sample.times_ms, sample.sats, sat_names, sat_groups, ground or {"names": []}
+        )
+        payload["links"] = links
+        payload["notes"].append(
+            links_note(links)
+            if links
+            else "The links table is present, but its two end columns were not recognised "
+            "(see docs/report.md), so no links are drawn."
+        )
+    routes = routes_payload(folder, sample.times_ms, ground, max(n_sat, int(sample.n_sats_total)))
+    if routes:
+        payload["routes"] = routes
+        payload["notes"].append(routes["note"])
+    views = views_note(enc, group_names, counts)
+    if views:
+        payload["notes"].append(views)
+    payload["notes"].append(
+        "Day and night: the globe is lit where the Sun is above the horizon at each step "
+        "(the Sun's direction from orbitcloud.astro.sun)."
+    )
+    return payload

@@ -377,17 +377,7 @@ def globe_section(
             + "; ".join(payload["constant"])
             + "."
         )
-    links = payload.get("links")
-    if links:
-        sec.intro.append(
-            f"Links drawn: {links['rows_shown']:,} of the {links['rows_read']:,} link rows at "
-            "the animated time steps (a link is drawn when both of its ends are shown)."
-        )
-    elif folder.has("links"):
-        sec.intro.append(
-            "The links table is present, but its two end columns were not recognised "
-            "(see docs/report.md), so no links are drawn."
-        )
+    sec.intro.extend(payload["notes"])  # links, routes, zoom, day and night (globe.py)
     sec.globe = payload
     return sec
 
