@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -186,4 +187,25 @@ def test_number_format_never_uses_si_prefixes(browser: Any, equinox_run: Path) -
         got = o.page.evaluate(f"window.ocReport.fmt({x!r})")
         assert got == text, (x, got)
         assert not any(p in got for p in ("f", "p", "n", "\u00b5", "k", "M", "G"))
+    o.page.close()
+
+
+def test_density_axis_in_powers_of_ten(browser: Any, full_folder: Path) -> None:
+    """The spacecraft section's density plot (log axis, ~1e-13 kg/m³) must not read "100f"."""
+    write_report(full_folder)
+    o = open_report(browser, full_folder / "report.html")
+    ticks = o.page.evaluate(
+        """() => {
+          for (const fig of document.querySelectorAll('#sec-spacecraft .plot')) {
+            const title = fig.querySelector('.gtitle');
+            if (title && /density/i.test(title.textContent))
+              return Array.from(fig.querySelectorAll('.ytick text')).map(t => t.textContent);
+          }
+          return null;
+        }"""
+    )
+    assert ticks, "no density plot"
+    for t in ticks:
+        assert not re.search(r"\d[afpnµ]$", t), ticks  # SI prefixes: 100f, 2p
+    assert any("10" in t and ("\u2212" in t or "-" in t) for t in ticks), ticks
     o.page.close()

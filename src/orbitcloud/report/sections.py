@@ -756,8 +756,8 @@ def _stats_figure(st: TimeStats, title: str, unit: str, log: bool) -> go.Figure:
     fig.add_trace(go.Scatter(x=x, y=st.mean, name="mean",
                              line={"color": PALETTE[1], "width": 1.2, "dash": "dot"}))  # fmt: skip
     _layout(fig, title, unit, TIME)
-    if log:
-        fig.update_yaxes(type="log")
+    if log:  # powers of ten: plotly's default SI prefixes read "100f kg/m³"
+        fig.update_yaxes(type="log", exponentformat="power")
     return fig
 
 
