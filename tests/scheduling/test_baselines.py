@@ -176,7 +176,7 @@ def test_verdict_shape_numbers_and_flips(base):
         assert 0 <= num[f"{s} served_fraction"] <= 1
         assert num[f"{s} utilisation"] == ctx.kpis[f"inference_{s}_accelerator_utilisation"]
     assert v["baseline"] in v["text"]
-    assert [f["unit"] for f in v["flips"]] == ["preset", "ms", "1/s"]
+    assert [f["unit"] for f in v["flips"]] == ["preset", "ms", "1/s", "1"]
     u = ctx.kpis["inference_terrestrial_accelerator_utilisation"]
     assert ctx.kpis["inference_terrestrial_saturation_requests_per_s"] == pytest.approx(
         20 / u, rel=1e-3

@@ -6,7 +6,13 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from orbitcloud.scheduling.queueing import admit_capacity, class_wait_s, serve_step, split_admitted
+from orbitcloud.scheduling.queueing import (
+    admit_capacity,
+    admit_class,
+    class_wait_s,
+    serve_step,
+    split_admitted,
+)
 
 PRIO = np.array([1, 0, 2])
 MAX_WAIT = np.array([10.0, 0.05, 3600.0])
@@ -64,3 +70,28 @@ def test_split_admitted_never_exceeds_the_room():
     assert adm[3] == 9
     assert over[:, 0].tolist() == [True, False]
     assert (adm <= counts).all()
+
+
+@given(st.integers(0, 2**31))
+@settings(max_examples=25, deadline=None)
+def test_admit_class_keeps_every_arriving_class_within_its_limit(seed):
+    rng = np.random.default_rng(seed)
+    q = rng.integers(0, 50, (40, 3))
+    a = rng.integers(0, 120, (40, 3)) * (rng.random((40, 3)) < 0.7)
+    w = rng.uniform(0.001, 0.5, (40, 3))
+    for c in range(3):
+        own = np.full(3, 1e6)  # own limit out of the way: the guard binds
+        x = admit_class(q, a, w, PRIO, c, own, MAX_WAIT, 60.0)
+        e = np.zeros_like(a)
+        e[:, c] = x
+        # the guard only protects classes that fit before (an already broken one admits none)
+        fit0 = ((class_wait_s(q, a, w, PRIO, 60.0) <= MAX_WAIT) | (a == 0)).all(axis=1)
+        wait = class_wait_s(q, a + e, w, PRIO, 60.0)
+        others = (a > 0) & (np.arange(3) != c)[None, :]
+        assert not (others & (wait > MAX_WAIT + 1e-9))[fit0].any()
+        # tight: one more request of class c breaks a guard (or its own room is the bound)
+        e[:, c] += 1
+        more = class_wait_s(q, a + e, w, PRIO, 60.0)
+        own_x = admit_capacity(q, a, w, PRIO, own, 60.0)[:, c]
+        broke = (others & (more > MAX_WAIT - 1e-9)).any(axis=1)
+        assert (broke | (x == own_x) | ~fit0).all()

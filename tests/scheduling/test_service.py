@@ -271,3 +271,70 @@ def test_queue_mix_follows_the_queue_and_stranded_add_up(policy, seed, load):
     assert end.stranded_by.sum() == end.stranded
     assert (end.queue_mix >= 0).all()
     np.testing.assert_array_equal(end.comp_hist.sum(axis=-1)[..., 0], end.counts[..., 1])
+
+
+class _OneServer:
+    """Every group to server 0 unless it is full for the class (a test policy)."""
+
+    name = "one-server"
+    system = "terrestrial"
+
+    def place(self, view, cell, cls):
+        free = ~view.full[0, cls]
+        return Placement(np.where(free, 0, -1), np.where(free, 0.0, np.inf))
+
+
+def _one_server_step(high: int, low: int, dt: float, work: float) -> svc.ServiceStep:
+    view = StepView(
+        k=0, dt_s=dt, n_sat=0, n_dc=1, n_ground=1, cells=np.array([0]),
+        isl_a=np.zeros(0, np.int64), isl_b=np.zeros(0, np.int64), isl_range_m=np.zeros(0),
+        gsl_ground=np.zeros(0, np.int64), gsl_sat=np.zeros(0, np.int64), gsl_range_m=np.zeros(0),
+        ground_up=np.ones(1, bool), sat_usable=np.zeros(0, bool), sat_sunlit=np.zeros(0),
+        sat_soc=np.zeros(0), sat_throttled=np.zeros(0, bool), sat_in_saa=np.zeros(0, bool),
+        sat_eclipse_soon=np.zeros(0, bool), dc_up=np.ones(1, bool), cell_fibre_up=np.ones(1, bool),
+        cell_dc_rtt_s=np.zeros((1, 1)), gateways=np.zeros(0, np.int64), gw_up=np.zeros(0, bool),
+        gw_dc_rtt_s=np.zeros((0, 1)), wait_s=np.zeros((1, 2)), full=np.zeros((1, 2), bool),
+        access_rtt_s=0.0, orbital_access_rtt_s=0.0, min_battery_soc=0.3,
+    )  # fmt: skip
+    return svc.ServiceStep(0, 0, view, np.array([0, 0]), np.array([0, 1]),
+                           np.array([high, low], dtype=np.int64), np.full((1, 2), work),
+                           np.zeros((1, 2)), np.ones((1, 2)), np.ones(1, bool))  # fmt: skip
+
+
+def test_low_class_behind_an_overloading_high_class_by_hand():
+    # One server, dt = 100 s, deterministic service w = 1 s for both classes, no backlog;
+    # class 0 (priority 0, limit 10 s) offers 70 requests, class 1 (priority 1, limit 6 s) 50.
+    # Cobham (non-preemptive priority M/G/1), W0 = sum a_i w^2 / (2 dt):
+    #   high: W_h = W0 / (1 - s_h)                         (s_h = 70/100 = 0.7)
+    #   low:  W_l = W0 / ((1 - s_h)(1 - s_h - y w / dt))   for y low requests admitted.
+    # All 70 high fit (W_h(y = 0) = 0.35 / 0.3 = 1.17 s). The low class is admitted while
+    # (70 + y) / 200 <= 6 x 0.3 x (0.3 - y / 100)  <=>  0.023 y <= 0.19  <=>  y <= 8.26: 8 of 50
+    # (then 1 - s = 0.22 >= sqrt(w / dt) = 0.1: Cobham's piece, no fluid floor). Waits:
+    # W_l = 0.39 / (0.3 x 0.22) = 5.909 s <= 6 s and W_h = 0.39 / 0.3 = 1.3 s. The old code
+    # admitted all 50 low requests against the wait before the high ones (W_l 53 s > 6 s).
+    dt, w = 100.0, 1.0
+    p = svc.ServiceParams(
+        dt, np.array([0, 1]), np.array([10.0, 6.0]), np.array([100.0, 100.0]),
+        np.array([1.0, 1.0]), 1, np.array([0]), 1, 0, ["dc"], np.ones(1), np.ones(1), np.ones(1),
+    )  # fmt: skip
+    st0 = svc.ServiceState.empty(1, 2, 1)
+    st1, _ = svc.advance(st0, [_one_server_step(70, 50, dt, w)], _OneServer(), p)
+    admitted = st1.counts[0, 0, :, 1]
+    assert admitted.tolist() == [70, 8]
+    assert st1.dropped["capacity"] == 42
+    q = svc.COMPONENTS.index("queueing")
+    wait_s = st1.comp_sum_ms[0, 0, :, :, q].sum(axis=1) / admitted / 1e3
+    np.testing.assert_allclose(wait_s, [0.39 / 0.3, 0.39 / (0.3 * 0.22)], rtol=1e-9)
+    assert (wait_s <= p.max_wait_s).all()
+
+
+@pytest.mark.parametrize("policy", ["terrestrial", "nearest", "energy-aware"])
+@given(seed=st.integers(0, 2**31), load=st.sampled_from([5.0, 60.0, 400.0]))
+@settings(max_examples=15, deadline=None)
+def test_no_request_is_admitted_with_a_wait_above_its_class_limit(policy, seed, load):
+    ss = steps(seed, 6, load)
+    pol, p = make_policy(policy), params()
+    state, _ = svc.advance(empty(), ss[:-1], pol, p)  # a backlog from earlier steps
+    arr, wait, _, _ = svc._place(state, ss[-1], pol, p)
+    over = (arr > 0) & (wait > p.max_wait_s[None, :] * (1 + 1e-9))
+    assert not over.any(), wait[over]

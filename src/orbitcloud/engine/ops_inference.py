@@ -263,7 +263,7 @@ class InferenceOps:
             summ.get("compute_lost_fraction", {}).get("eclipse"), self.eclipse_compute)  # fmt: skip
         ctx.sink.write("latency_components", lc)
         k.update(kd)
-        self._verdict(ctx, answer, systems, outage)
+        self._verdict(ctx, answer, systems, outage, tails["orbital"])
         summ["inference"] = {"answer": answer, "systems": systems,
                              "tail": tails["orbital"], "tail_by_system": tails,
                              "regions": self.region_names, "classes": names,
@@ -271,11 +271,12 @@ class InferenceOps:
                              "(fluid, at admission) + prefill; percentiles from log histograms "
                              "(2.3 % bins)"}  # fmt: skip
 
-    def _verdict(self, ctx: RunContext, answer: dict, systems: dict, outage: str | None) -> None:
+    def _verdict(self, ctx: RunContext, answer: dict, systems: dict, outage: str | None,
+                 tail: dict | None) -> None:  # fmt: skip
         """The latency verdict with its flips (scheduling.verdict), appended to the verdicts."""
         v, kpis = vd.run_verdict(ctx.scenario, self.demand_log, (self.cell_lat, self.cell_lon),
                                  self.cell_outage, float(ctx.grid.step_s), answer, systems,
                                  [e.region for e, _, _ in self.events.outages], outage,
-                                 kpis_now=ctx.kpis)  # fmt: skip
+                                 kpis_now=ctx.kpis, tail=tail)  # fmt: skip
         ctx.summary.setdefault("verdicts", []).append(v)
         ctx.kpis.update(kpis)

@@ -170,6 +170,10 @@ KPIS: tuple[Kpi, ...] = (
     Kpi("inference_latency_flip_orbital_access_ms", "ms",
         "orbital user-terminal access latency at which the two medians are equal (None: no "
         "access latency >= 0 flips the median)", "inference", "all users, both systems"),
+    Kpi("inference_latency_flip_path_stretch", "1",
+        "fibre path stretch (route / great circle) of the terrestrial baseline at which the two "
+        "medians are equal, re-evaluated in closed form (None: none in [1, 5])", "inference",
+        "all users, both systems"),
     Kpi("inference_terrestrial_<preset>_p50_ms", "ms",
         "terrestrial median time to first token re-evaluated with a ground-cloud preset (same "
         "demand and total accelerators)", "inference", "per ground-cloud preset"),

@@ -9,8 +9,12 @@ within a class first come, first served (a fluid approximation at step resolutio
 Admission: a new class-c request waits for the work queued ahead of it and for the step's
 arrivals (:func:`class_wait_s`: backlog drain, Cobham's priority M/G/1 wait, fluid overload);
 it is admitted only if that wait stays within the class's ``max_wait_s``, otherwise it
-overflows (the engine offers it to another server, then drops it). Its time to first token
-is RTT + wait + prefill.
+overflows (the engine offers it to another server, then drops it). Classes are admitted one
+at a time in priority order, and a class is admitted only as far as every class already
+admitted on the server this step stays within its own limit (:func:`admit_class`): all the
+requests of a class on a server see one mean wait, the one after the step's last admission,
+so no admitted request waits longer than its class allows. Its time to first token is
+RTT + wait + prefill.
 
 References
 ----------
@@ -111,6 +115,62 @@ def admit_capacity(
     w_now = _wait(b, sm, sg, w0, eps, dt_s)
     x = np.where(ok & (w_now <= lim) & np.isfinite(x), np.floor(np.maximum(x, 0.0) + 1e-9), 0.0)
     return x.astype(np.int64)
+
+
+def admit_class(
+    queue: np.ndarray,
+    arrivals: np.ndarray,
+    work_s: np.ndarray,
+    priority: np.ndarray,
+    cls: int,
+    own_limit_s: np.ndarray,
+    guard_limit_s: np.ndarray,
+    dt_s: float,
+) -> np.ndarray:
+    """How many more class-``cls`` requests each server can admit, (n_server,) int64.
+
+    Within ``own_limit_s[cls]`` for the class's own wait (:func:`admit_capacity`), and such that
+    every other class already arriving on the server this step keeps its wait within
+    ``guard_limit_s``: more class-``cls`` work raises the others' waits (the residual service
+    W0 for all of them; the capacity left, 1 - s_-, for the classes behind it), and every
+    request of a class on a server sees the same mean wait, so without this guard the
+    requests admitted earlier in the step would end up waiting beyond their limit. Each
+    class's wait is non-decreasing in the extra arrivals, so the largest guarded count is
+    found by integer bisection, only on the servers where the class's own room would break a
+    guard.
+    """
+    room = admit_capacity(queue, arrivals, work_s, priority, own_limit_s, dt_s)[:, cls]
+    others = arrivals > 0
+    others[:, cls] = False
+    rows = np.flatnonzero((room > 0) & others.any(axis=1))
+    if len(rows) == 0:
+        return room
+    w_all, b, sm, sg, w0, eps = _terms(queue[rows], arrivals[rows], work_s[rows], priority, dt_s)
+    oth = others[rows]
+    lim = np.asarray(guard_limit_s, dtype=float)[None, :]
+    wc = w_all[:, cls : cls + 1]  # extra class-cls work per request [s]
+    ahead = (priority[cls] < priority)[None, :]  # cls is ahead of these classes
+    ahead_eq = (priority[cls] <= priority)[None, :]
+    finite = np.isfinite(work_s[rows])
+
+    def fits(x: np.ndarray) -> np.ndarray:
+        # x more class-cls arrivals: s_- and s grow by x w_c / dt behind cls, W0 by x w_c^2 / 2dt
+        rho = x[:, None] * wc / dt_s
+        wait = _wait(b, sm + rho * ahead, sg + rho * ahead_eq, w0 + rho * wc / 2.0, eps, dt_s)
+        return ~(oth & finite & (wait > lim)).any(axis=1)
+
+    hi = room[rows].copy()
+    ok_hi = fits(hi)
+    lo = np.zeros_like(hi)
+    ok_lo = fits(lo)  # False only if a guard is already broken (then admit none)
+    todo = ~ok_hi & ok_lo
+    while (todo & (hi - lo > 1)).any():
+        mid = (lo + hi) // 2
+        m = fits(mid)
+        lo = np.where(todo & m, mid, lo)
+        hi = np.where(todo & ~m, mid, hi)
+    room[rows] = np.where(ok_hi, hi, np.where(ok_lo, lo, 0))
+    return room
 
 
 def serve_step(

@@ -4,11 +4,13 @@ A system carries its queues from step to step (:class:`ServiceState`). At each s
 (:func:`advance`):
 
 1. placement: the policy places the demand groups; a placement on a server that cannot
-   compute is rejected (``policy_error``) and reported; groups are admitted within each
-   class's wait limit (:func:`.queueing.admit_capacity`), filling progressively -- round r of
-   ``rounds`` admits waits up to max_wait x 10^-(rounds-1-r), so load spreads over servers
-   before any queue grows long -- and what is left after the last round is dropped
-   (``capacity``); groups with no server are dropped (``no_server``);
+   compute is rejected (``policy_error``) and reported; classes are placed in priority
+   order and admitted within their wait limits without pushing a class already admitted on
+   the server past its own (:func:`.queueing.admit_class`), filling progressively -- round r
+   of ``rounds`` admits waits up to max_wait x 10^-(rounds-1-r), so load spreads over servers
+   before any queue grows long, then up to :data:`SPILL_PASSES` rounds at the full limits
+   send the overflow to the next nearest servers -- and what is left is dropped
+   (``capacity``, or ``no_server`` when the policy reaches no server that can compute);
 2. latency: time to first token = network RTT + queue wait at admission + prefill, into a
    log histogram per (region, period, class) (:mod:`orbitcloud.workloads.latency`);
 3. service: each server clears ``dt`` of work by class priority (:func:`.queueing.serve_step`);
@@ -44,7 +46,13 @@ import numpy as np
 
 from orbitcloud.network import flows as fl
 from orbitcloud.scheduling.policies import Policy, StepView
-from orbitcloud.scheduling.queueing import admit_capacity, class_wait_s, serve_step, split_admitted
+from orbitcloud.scheduling.queueing import (
+    admit_capacity,
+    admit_class,
+    class_wait_s,
+    serve_step,
+    split_admitted,
+)
 from orbitcloud.workloads.latency import N_BINS, latency_bin
 
 COMPONENTS = ("access", "propagation", "transfer", "queueing", "compute")
@@ -55,6 +63,12 @@ DROP_REASONS = ("no_server", "capacity", "policy_error")
 
 N_PERIODS = 3
 """Outage periods (before, during, after)."""
+
+SPILL_PASSES = 8
+"""Extra placement rounds at the full wait limits after the ladder, while they place more: a
+group goes to one server per round, so a city needing several satellites overflows to the
+next nearest ones in these passes (measured on remote-inference: without them the satellites
+over the users saturate while those a few ISL hops away idle)."""
 
 MAX_POLICY_ERRORS = 5
 """Policy errors described in full (the rest are counted)."""
@@ -331,51 +345,99 @@ def _place(
     st: ServiceState, s: ServiceStep, policy: Policy, p: ServiceParams
 ) -> tuple[np.ndarray, np.ndarray, _Admitted, np.ndarray]:
     """Placement rounds; returns (arrivals per server and class, wait at admission, the
-    admitted pieces, dropped per group and reason)."""
+    admitted pieces, dropped per group and reason).
+
+    After the ``rounds`` rounds of the ladder, up to :data:`SPILL_PASSES` more rounds at the
+    full wait limits place what overflowed on the next nearest servers with room (the policy
+    skips the full ones, so the overflow reaches further over ISLs with every pass), until a
+    pass places nothing. In each round the classes are placed one at a time in priority order, each admitted only
+    as far as every class already on the server this step stays within its wait limit
+    (:func:`.queueing.admit_class`), so the wait after the last admission -- the one every
+    admitted request of a (server, class) is given -- is within each class's limit. A group
+    the policy finds no server for waits for the next round (the rooms grow along the
+    ladder); after the last round what is left is dropped for ``capacity`` if the policy
+    reaches a server that can compute when rooms are ignored, else for ``no_server``.
+    """
     arr = np.zeros(st.queue.shape, dtype=np.int64)
-    work, prio, dt = s.work_s, p.priority, p.step_s
+    work, prio, dt, n_c = s.work_s, p.priority, p.step_s, len(p.priority)
     view = dataclasses.replace(s.view, _cache=None)
-    view.wait_s = wait = class_wait_s(st.queue, arr, work, prio, dt)
     ladder = [p.max_wait_s * 10.0 ** -(p.rounds - 1 - r) for r in range(p.rounds)]
-    room = admit_capacity(st.queue, arr, work, prio, ladder[0], dt)
-    view.full = room <= 0
+    view.full = admit_capacity(st.queue, arr, work, prio, ladder[0], dt) <= 0
     remaining = s.count.copy()
+    left_before = -1
     pieces = _Admitted()
     dropped = np.zeros((len(s.count), 3), dtype=np.int64)  # no_server, capacity, policy_error
-    for r in range(p.rounds):
-        idx = np.flatnonzero(remaining > 0)
-        if len(idx) == 0:
+    for r in range(p.rounds + SPILL_PASSES):
+        if r >= p.rounds and remaining.sum() == left_before:
+            break  # a spill pass placed nothing more
+        left_before = remaining.sum()
+        for c in np.argsort(prio, kind="stable"):
+            idx = np.flatnonzero((remaining > 0) & (s.cls == c))
+            if len(idx) == 0:
+                continue
+            room = np.zeros(st.queue.shape, dtype=np.int64)
+            level = ladder[min(r, p.rounds - 1)]
+            room[:, c] = admit_class(st.queue, arr, work, prio, int(c), level, p.max_wait_s, dt)
+            view.wait_s = class_wait_s(st.queue, arr, work, prio, dt)
+            view.full = view.full.copy()
+            view.full[:, c] = room[:, c] <= 0
+            view._cache = None
+            srv, rtt = _placement(st, s, policy, p, view, idx, remaining, dropped)
+            go = srv >= 0
+            gi = idx[go]
+            adm, _ = split_admitted(remaining[gi], srv[go], s.cls[gi], room, n_c)
+            keep = adm > 0
+            for lst, x in zip((pieces.cell, pieces.cls, pieces.n, pieces.server, pieces.rtt),
+                              (s.cell[gi], s.cls[gi], adm, srv[go], rtt[go]), strict=True):  # fmt: skip
+                lst.append(x[keep])
+            np.add.at(arr, (srv[go][keep], s.cls[gi][keep]), adm[keep])
+            remaining[gi] -= adm
+        if not (remaining > 0).any():
             break
-        pl = policy.place(view, s.cell[idx], s.cls[idx])
-        srv = np.asarray(pl.server, dtype=np.int64)
-        rtt = np.asarray(pl.rtt_s, dtype=float)
-        bad = (srv >= 0) & ~s.server_ok[np.clip(srv, 0, len(s.server_ok) - 1)]
-        bad |= srv >= len(s.server_ok)
-        if bad.any():
-            dropped[idx[bad], 2] += remaining[idx[bad]]
-            remaining[idx[bad]] = 0
-            _note_policy_error(st, s, policy, p, int(srv[bad][0]), int(s.count[idx[bad]].sum()))
-        none = (srv < 0) & ~bad
-        dropped[idx[none], 0] += remaining[idx[none]]
-        remaining[idx[none]] = 0
-        go = (srv >= 0) & ~bad
-        if not go.any():
-            break
-        gi = idx[go]
-        adm, _ = split_admitted(remaining[gi], srv[go], s.cls[gi], room, len(prio))
-        keep = adm > 0
-        for lst, x in zip((pieces.cell, pieces.cls, pieces.n, pieces.server, pieces.rtt),
-                          (s.cell[gi], s.cls[gi], adm, srv[go], rtt[go]), strict=True):  # fmt: skip
-            lst.append(x[keep])
-        np.add.at(arr, (srv[go][keep], s.cls[gi][keep]), adm[keep])
-        remaining[gi] -= adm
-        wait = class_wait_s(st.queue, arr, work, prio, dt)
-        room = admit_capacity(st.queue, arr, work, prio, ladder[min(r + 1, p.rounds - 1)], dt)
-        view.wait_s = wait
-        view.full = room <= 0
-        view._cache = None
-    dropped[:, 1] += remaining  # still unplaced after the last round: no capacity
-    return arr, wait, pieces, dropped
+    _drop_left(s, policy, view, remaining, dropped)
+    return arr, class_wait_s(st.queue, arr, work, prio, dt), pieces, dropped
+
+
+def _placement(
+    st: ServiceState,
+    s: ServiceStep,
+    policy: Policy,
+    p: ServiceParams,
+    view: StepView,
+    idx: np.ndarray,
+    remaining: np.ndarray,
+    dropped: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The policy's (server, rtt) for groups ``idx``; placements on servers that cannot
+    compute are dropped (``policy_error``, reported) and come back as server -1."""
+    pl = policy.place(view, s.cell[idx], s.cls[idx])
+    srv = np.asarray(pl.server, dtype=np.int64)
+    rtt = np.asarray(pl.rtt_s, dtype=float)
+    bad = (srv >= 0) & ~s.server_ok[np.clip(srv, 0, len(s.server_ok) - 1)]
+    bad |= srv >= len(s.server_ok)
+    if bad.any():
+        dropped[idx[bad], 2] += remaining[idx[bad]]
+        _note_policy_error(st, s, policy, p, int(srv[bad][0]), int(remaining[idx[bad]].sum()))
+        remaining[idx[bad]] = 0
+        srv = np.where(bad, -1, srv)
+    return srv, rtt
+
+
+def _drop_left(
+    s: ServiceStep, policy: Policy, view: StepView, remaining: np.ndarray, dropped: np.ndarray
+) -> None:
+    """Drop what is left after the last round: ``capacity`` where the policy would reach a
+    server with rooms ignored, else ``no_server``."""
+    left = np.flatnonzero(remaining > 0)
+    if len(left) == 0:
+        return
+    view.full = np.zeros_like(view.full)
+    view._cache = None
+    srv = np.asarray(policy.place(view, s.cell[left], s.cls[left]).server, dtype=np.int64)
+    reach = (srv >= 0) & s.server_ok[np.clip(srv, 0, len(s.server_ok) - 1)]
+    dropped[left[reach], 1] += remaining[left[reach]]
+    dropped[left[~reach], 0] += remaining[left[~reach]]
+    remaining[left] = 0
 
 
 def _note_policy_error(

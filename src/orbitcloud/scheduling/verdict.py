@@ -13,7 +13,16 @@ Three flips are found from the run itself:
   ``access_now + (p50_terrestrial - p50_orbital)`` (none below 0 ms);
 * **demand** -- the winner's busy time grows in proportion to demand while it is below
   saturation, so its accelerators are fully busy at ``demand / utilisation``; beyond that its
-  queues grow and it drops requests (an upper bound: the servers nearest the users fill first).
+  queues grow and it drops requests (an upper bound: the servers nearest the users fill first);
+* **fibre path stretch** -- the run's own data centres re-evaluated in closed form at the
+  stretch measured on Internet paths, x 2.1 (the rule of thumb from measurement campaigns,
+  Bozkurt et al., "Why is the Internet so slow?!", PAM 2017; their conduit-level study,
+  arXiv:1811.10737 (2018), finds x 1.3 possible), and the stretch at which the medians would be
+  equal (linear in the stretch between the two evaluations, checked by a third).
+
+The orbital tail is quoted from the run's latency decomposition (``summary["inference"]
+["tail"]``, :func:`.metrics.tail_explanation`): its driver, the part of the p99 it explains
+and the class of most tail requests, in seconds, minutes or hours when large.
 """
 
 from __future__ import annotations
@@ -31,8 +40,48 @@ from orbitcloud.workloads.regions import in_region
 SIDES = ("orbital", "terrestrial")
 
 
+MEASURED_PATH_STRETCH = 2.1
+"""Fibre route / great circle on measured Internet paths [1] (Bozkurt et al., PAM 2017; the
+rule of thumb quoted in arXiv:1811.10737)."""
+
+
 def _ms(x: float | None) -> str:
     return "n/a" if x is None else f"{x:.1f} ms"
+
+
+def readable_duration(ms: float | None) -> str:
+    """A duration given in ms in readable units: ms below 1 s, s below 2 min, min below 2 h,
+    else h (``n/a`` for None)."""
+    if ms is None:
+        return "n/a"
+    x = float(ms)
+    if abs(x) < 1e3:
+        return f"{x:.1f} ms"
+    if abs(x) < 120e3:
+        return f"{x / 1e3:.1f} s"
+    if abs(x) < 7.2e6:
+        return f"{x / 6e4:.1f} min"
+    return f"{x / 3.6e6:.1f} h"
+
+
+def tail_sentence(tail: Mapping[str, Any] | None) -> str | None:
+    """One sentence on what drives the orbital p99, from a latency decomposition's tail
+    explanation (driver, the dominant part's share of the p99 tail, the class of most tail
+    requests), durations in readable units; None without one."""
+    if not tail:
+        return None
+    comp = tail.get("components", {})
+    parts = comp.get("tail_p99_component_ms") or {}
+    if not parts:
+        return None
+    top = max(parts, key=lambda k: parts[k])
+    total = comp.get("tail_p99_mean_ms") or sum(parts.values())
+    classes = comp.get("tail_p99_classes") or {}
+    cls = max(classes, key=lambda k: classes[k]) if classes else None
+    who = f", {classes[cls]:.0%} of them class {cls!r}" if cls is not None else ""
+    return (f"The orbital p99 ({readable_duration(comp.get('p99_ms'))}) is driven by "
+            f"{tail['driver']}: in the slowest 1 % of requests {top} is "
+            f"{readable_duration(parts[top])} of {readable_duration(total)}{who}.")  # fmt: skip
 
 
 def access_flip_ms(p50_orbital_ms: float, p50_terrestrial_ms: float, access_now_ms: float) -> float:
@@ -51,6 +100,7 @@ def latency_verdict(
     assumptions: Sequence[str],
     outage: Mapping[str, Any] | None = None,
     tail_driver: str | None = None,
+    stretch: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The verdict dict (``summary["verdicts"]`` shape) of an inference run.
 
@@ -65,7 +115,11 @@ def latency_verdict(
     requests_per_s : the run's day-mean demand [1/s]
     assumptions : the run's assumptions, one sentence each
     outage : for a run with an outage: ``region`` and per side the region's figures during it
-    tail_driver : what drives the orbital tail (from a latency decomposition), if known
+    tail_driver : what drives the orbital tail (a sentence from :func:`tail_sentence`, or a
+        short phrase), if known
+    stretch : the fibre-stretch flip: ``now`` (the run's stretch), ``measured`` (x 2.1) and
+        ``p50_measured_ms`` (the terrestrial median there), ``flip_at`` (the stretch at which
+        the medians are equal, None if none in [1, 5]) and ``p50_flip_ms`` (re-evaluated there)
     """
     o, t = figures.get("orbital"), figures.get("terrestrial")
     numbers = []
@@ -124,16 +178,20 @@ def latency_verdict(
                  + (f"; the {lose} side saturates at about {requests_per_s / u_l:,.0f}"
                     if u_l else "")) if sat else f"the {win} side carried no measurable load",
     })  # fmt: skip
-    tail = (
-        f" The orbital tail is driven by {tail_driver}."
-        if tail_driver
-        else " (What drives the tail: see the latency decomposition when the run has one.)"
-    )
+    if stretch is not None:
+        flips.append(_stretch_flip(stretch, win))
+    rd = readable_duration
+    if tail_driver and tail_driver.startswith("The orbital p99"):
+        tail = " " + tail_driver
+    elif tail_driver:
+        tail = f" The orbital tail is driven by {tail_driver}."
+    else:
+        tail = " (What drives the tail: see the latency decomposition when the run has one.)"
     text = (
         f"On median time to first token the {win} system wins by {gap:.1f} ms "
         f"({_ms(fw['p50_ms'])} vs {_ms(fl['p50_ms'])}) against the terrestrial baseline "
-        f"{baseline!r}; p95/p99 orbital {_ms(o.get('p95_ms'))}/{_ms(o.get('p99_ms'))}, "
-        f"terrestrial {_ms(t.get('p95_ms'))}/{_ms(t.get('p99_ms'))}; served orbital "
+        f"{baseline!r}; p95/p99 orbital {rd(o.get('p95_ms'))}/{rd(o.get('p99_ms'))}, "
+        f"terrestrial {rd(t.get('p95_ms'))}/{rd(t.get('p99_ms'))}; served orbital "
         f"{o['served_fraction']:.1%}, terrestrial {t['served_fraction']:.1%}; utilisation "
         f"orbital {_pct(utilisation.get('orbital'))}, terrestrial "
         f"{_pct(utilisation.get('terrestrial'))}.{tail}"
@@ -158,12 +216,53 @@ def latency_verdict(
         way = "rose above" if win == "orbital" else "fell below"
         clauses.append(f"the orbital access latency {way} {acc:.1f} ms "
                        f"(now {access_now_ms:g} ms)")  # fmt: skip
+    if stretch is not None and stretch.get("flip_at") is not None:
+        way = "rose above" if win == "orbital" else "fell below"
+        clauses.append(f"the fibre path stretch {way} {stretch['flip_at']:.2f} "
+                       f"(now {stretch['now']:g})")  # fmt: skip
     text += (" The median verdict would flip if " + ", or if ".join(clauses) + "."
-             if clauses else " No ground-cloud preset and no access latency >= 0 flips the "
-             "median.")  # fmt: skip
+             if clauses else " No ground-cloud preset, no access latency >= 0 and no fibre "
+             "stretch in [1, 5] flips the median.")  # fmt: skip
     text += f" Demand: {flips[2]['text']}."
+    if stretch is not None:
+        text += f" Fibre: {flips[3]['text']}."
     return {"topic": "latency", "question": question, "text": text, "numbers": numbers,
             "baseline": baseline, "assumptions": list(assumptions), "flips": flips}  # fmt: skip
+
+
+def _stretch_flip(stretch: Mapping[str, Any], win: str) -> dict[str, Any]:
+    """The fibre-stretch entry of the flips (see :func:`latency_verdict`)."""
+    at, now, meas = stretch.get("flip_at"), stretch["now"], stretch["measured"]
+    text = (f"at the measured Internet path stretch x {meas:g} (Bozkurt et al., PAM 2017) the "
+            f"terrestrial median would be {_ms(stretch.get('p50_measured_ms'))} (x {now:g} "
+            "now)")  # fmt: skip
+    text += (f"; the medians are equal at a stretch of about {at:.2f} (terrestrial p50 "
+             f"{_ms(stretch.get('p50_flip_ms'))} there, re-evaluated)" if at is not None
+             else f"; no stretch in [1, 5] makes the {win} system lose the median")  # fmt: skip
+    return {"assumption": "fibre path stretch (route / great circle)", "now": now,
+            "flip_at": None if at is None else round(at, 3), "unit": "1", "text": text}  # fmt: skip
+
+
+def stretch_reevaluation(
+    evaluate: Any, now: float, p50_now_ms: float, p50_orbital_ms: float
+) -> dict[str, Any]:
+    """The fibre-stretch flip: ``evaluate(stretch) -> terrestrial p50 [ms] or None`` at the
+    measured stretch, the stretch where the median equals ``p50_orbital_ms`` by linear
+    interpolation between the run's stretch and the measured one (the fibre leg is linear in
+    the stretch; queue waits and prefill are not, so the estimate is re-evaluated), kept when
+    it lies in [1, 5]."""
+    meas = MEASURED_PATH_STRETCH
+    p_meas = evaluate(meas)
+    out: dict[str, Any] = {"now": now, "measured": meas, "p50_measured_ms": p_meas,
+                           "flip_at": None, "p50_flip_ms": None}  # fmt: skip
+    if p_meas is None or abs(meas - now) < 1e-9 or p_meas == p50_now_ms:
+        return out
+    slope = (p_meas - p50_now_ms) / (meas - now)
+    at = now + (p50_orbital_ms - p50_now_ms) / slope
+    if 1.0 <= at <= 5.0:
+        out["flip_at"] = at
+        out["p50_flip_ms"] = evaluate(at)
+    return out
 
 
 def _pct(x: float | None) -> str:
@@ -248,6 +347,7 @@ def run_verdict(
     outage: str | None,
     tail_driver: str | None = None,
     kpis_now: Mapping[str, Any] | None = None,
+    tail: Mapping[str, Any] | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """The latency verdict of a finished inference run and its KPIs.
 
@@ -264,7 +364,9 @@ def run_verdict(
     outage : the region of the first outage (its figures enter the verdict), None without
     tail_driver : what drives the orbital tail, when a latency decomposition says so
     kpis_now : the run's KPIs so far (a latency decomposition's ``inference_orbital_p99_<part>_ms``
-        names the tail driver when ``tail_driver`` is not given)
+        names the tail driver when neither ``tail_driver`` nor ``tail`` is given)
+    tail : the orbital tail explanation of the run's latency decomposition
+        (``summary["inference"]["tail"]``), quoted by :func:`tail_sentence`
     """
     inf = sc.workloads.inference
     regions = {r.name: r for r in sc.workloads.regions}
@@ -280,17 +382,21 @@ def run_verdict(
     reev = preset_reevaluations(sc, demand, out_regions)
     util = {s: systems[s]["accelerator_utilisation"] for s in SIDES}
     during = answer["outage_region"]["during"] if outage else None
-    tail_driver = tail_driver or tail_driver_from(kpis_now or {})
+    tail_driver = tail_driver or tail_sentence(tail) or tail_driver_from(kpis_now or {})
     v = latency_verdict(
         {s: answer[s] for s in SIDES}, util, base, reev, inf.orbital_access_rtt_ms,
         inf.requests_per_s, run_assumptions(sc, base),
         {**during, "region": outage} if during is not None else None, tail_driver,
+        _stretch(sc, demand, out_regions, answer),
     )  # fmt: skip
     kpis: dict[str, Any] = {
         "inference_latency_flip_orbital_access_ms": next(
             (f["flip_at"] for f in v["flips"] if f["unit"] == "ms"), None
         ),
     }
+    kpis["inference_latency_flip_path_stretch"] = next(
+        (f["flip_at"] for f in v["flips"] if f["unit"] == "1"), None
+    )
     for s in SIDES:
         u = util[s]
         kpis[f"inference_{s}_saturation_requests_per_s"] = (
@@ -300,6 +406,27 @@ def run_verdict(
         p50 = None if r.p50_ms is None else round(r.p50_ms, 4)
         kpis[f"inference_terrestrial_{name.replace('-', '_')}_p50_ms"] = p50
     return v, kpis
+
+
+def _stretch(
+    sc: Any, demand: DemandRecord, out_regions: Sequence[RegionSpec], answer: Mapping[str, Any]
+) -> dict[str, Any] | None:
+    """The fibre-stretch flip of the run's own data centres (:func:`stretch_reevaluation`)."""
+    o, t = answer.get("orbital"), answer.get("terrestrial")
+    if not (o and t and o.get("p50_ms") is not None and t.get("p50_ms") is not None):
+        return None
+    ter, inf, tsp = sc.workloads.terrestrial, sc.workloads.inference, sc.network.terrestrial
+    dcs = ter.data_centres
+    mask = dc_outage_mask(dcs, out_regions)
+
+    def evaluate(stretch: float) -> float | None:
+        return reevaluate_terrestrial(
+            demand, dcs, mask, inf.classes, ter.precision, stretch, tsp.refractive_index,
+            ter.access_rtt_ms / 1e3, inf.requests_per_s,
+        ).p50_ms  # fmt: skip
+
+    return stretch_reevaluation(evaluate, tsp.path_stretch, float(t["p50_ms"]),
+                                float(o["p50_ms"]))  # fmt: skip
 
 
 def tail_driver_from(kpis: Mapping[str, Any]) -> str | None:
