@@ -105,11 +105,6 @@ def velocity_teme_to_itrf(
     return v_pef
 
 
-BLOCK_ELEMENTS = 8192
-"""Points per block in :func:`itrf_to_geodetic` (64 KB per temporary: cache-resident; 1.5x
-over whole-array temporaries on a 1e6-point chunk, measured with bench/bench_geometry.py)."""
-
-
 def itrf_to_geodetic(
     r_itrf: np.ndarray, a_m: float = R_EARTH_M, f: float = WGS84_F
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -130,30 +125,10 @@ def itrf_to_geodetic(
     Returns
     -------
     lat_rad, lon_rad, h_m : arrays of the leading shape
-
-    Large arrays are converted in blocks of :data:`BLOCK_ELEMENTS` points, so the ~40
-    temporaries stay in the CPU cache: 1.5x faster on a geometry chunk, the same bits
-    (bench/bench_geometry.py; tests/astro/test_frames.py).
     """
-    r = np.asarray(r_itrf, dtype=float)
-    n = r.size // 3
-    if r.ndim < 2 or n <= BLOCK_ELEMENTS:
-        return _geodetic(r[..., 0], r[..., 1], r[..., 2], a_m, f)
-    flat = r.reshape(n, 3)
-    lat, lon, h = np.empty(n), np.empty(n), np.empty(n)
-    for i in range(0, n, BLOCK_ELEMENTS):
-        blk = flat[i : i + BLOCK_ELEMENTS]
-        lat[i : i + BLOCK_ELEMENTS], lon[i : i + BLOCK_ELEMENTS], h[i : i + BLOCK_ELEMENTS] = (
-            _geodetic(blk[:, 0], blk[:, 1], blk[:, 2], a_m, f)
-        )
-    shape = r.shape[:-1]
-    return lat.reshape(shape), lon.reshape(shape), h.reshape(shape)
-
-
-def _geodetic(
-    x: np.ndarray, y: np.ndarray, z: np.ndarray, a_m: float, f: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Heikkinen's closed form on coordinate arrays (see :func:`itrf_to_geodetic`)."""
+    x = r_itrf[..., 0]
+    y = r_itrf[..., 1]
+    z = r_itrf[..., 2]
     b = a_m * (1.0 - f)
     e2 = f * (2.0 - f)
     ep2 = e2 / (1.0 - e2)
