@@ -22,8 +22,7 @@ from orbitcloud.report.globe import (
     choose_sample,
     coastlines_b64,
     encode_positions,
-    subsolar_point_deg,
-    sun_direction_itrf,
+    sun_direction,
 )
 from orbitcloud.report.globe_net import keep_evenly, link_end_columns, resolve_ends
 
@@ -118,6 +117,20 @@ def _usno_subsolar_deg(when: datetime) -> tuple[float, float]:
 SUBSOLAR_TOL_DEG = 0.05  # USNO's approximation: ~1 arcmin; GMST: ~0.1 s (0.0004 deg)
 
 
+def _sun_run(tmp_path: Path, when: datetime) -> Path:
+    """A one-minute run of the default scenario starting at ``when`` (positions on)."""
+    import orbitcloud
+
+    out = tmp_path / when.strftime("%Y%m%dT%H%M")
+    orbitcloud.run(
+        "default",
+        out,
+        overrides={"time.start": when.strftime("%Y-%m-%dT%H:%M:%SZ"), "time.duration_h": 1 / 60,
+                   "outputs.report": False},
+    )  # fmt: skip
+    return out
+
+
 @pytest.mark.parametrize(
     "when",
     [
@@ -127,20 +140,23 @@ SUBSOLAR_TOL_DEG = 0.05  # USNO's approximation: ~1 arcmin; GMST: ~0.1 s (0.0004
         datetime(2023, 7, 18, 0, 0, tzinfo=UTC),
     ],
 )
-def test_subsolar_point_against_usno(when: datetime) -> None:
-    ms = np.array([int(when.timestamp() * 1000)], dtype=np.int64)
-    lat, lon = subsolar_point_deg(ms)
+def test_run_sun_table_against_usno(tmp_path: Path, when: datetime) -> None:
+    """The run's ``sun`` table (what the globe shades by) against USNO's formulas."""
+    from orbitcloud.results.reader import Results
+
+    folder = Results(_sun_run(tmp_path, when))
+    t = folder.arrow("sun", ["subsolar_lat_deg", "subsolar_lon_deg"])
     want_lat, want_lon = _usno_subsolar_deg(when)
-    assert abs(lat[0] - want_lat) < SUBSOLAR_TOL_DEG
-    assert abs((lon[0] - want_lon + 180) % 360 - 180) < SUBSOLAR_TOL_DEG
-    assert np.linalg.norm(sun_direction_itrf(ms)[0]) == pytest.approx(1.0, abs=1e-12)
-
-
-def test_equinox_noon_subsolar_point_is_near_0_0() -> None:
-    ms = np.array([int(datetime(2025, 3, 20, 12, 0, tzinfo=UTC).timestamp() * 1000)])
-    lat, lon = subsolar_point_deg(ms)
-    assert abs(lat[0]) < 0.5  # the equinox was at 09:01 UTC: declination +0.05 deg
-    assert 1.0 < lon[0] < 2.5  # the Sun crosses Greenwich at 12:07:30 UTC
+    lat, lon = t["subsolar_lat_deg"][0].as_py(), t["subsolar_lon_deg"][0].as_py()
+    assert abs(lat - want_lat) < SUBSOLAR_TOL_DEG
+    assert abs((lon - want_lon + 180) % 360 - 180) < SUBSOLAR_TOL_DEG
+    ms = np.array([int(when.timestamp() * 1000)], dtype=np.int64)
+    s = sun_direction(folder, ms)
+    assert s is not None
+    assert np.linalg.norm(s[0]) == pytest.approx(1.0, abs=1e-12)
+    assert math.degrees(math.asin(s[0, 2])) == pytest.approx(lat, abs=1e-9)
+    # a time the table does not hold: no terminator rather than a wrong one
+    assert sun_direction(folder, ms + 1) is None
 
 
 # ---- colours on the dark globe ------------------------------------------------------------------

@@ -58,6 +58,27 @@ def positions_table(chunk: EphemerisChunk, ctx: RunContext, every: int = 1) -> p
     )
 
 
+def sun_table(chunk: EphemerisChunk, ctx: RunContext, every: int = 1) -> pa.Table:
+    """Rows (time) of one chunk at the kept position steps: the Sun's direction (ITRF unit
+    vector) and the sub-solar point, from the same Sun model as the eclipse test (the globe's
+    day/night terminator reads it, so the report needs no model)."""
+    ks = np.arange(chunk.k0, chunk.k1)
+    keep = (ks % every) == 0
+    s = np.asarray(chunk.sun_itrf, dtype=np.float64)[keep]
+    u = s / np.linalg.norm(s, axis=-1, keepdims=True)
+    times = ctx.grid.unix_ms(chunk.k0, chunk.k1)[keep].astype(np.int64)
+    return pa.table(
+        {
+            "time": pa.Array.from_buffers(_TIME_TYPE, len(times), [None, pa.py_buffer(times)]),
+            "sun_x": pa.array(u[:, 0]),
+            "sun_y": pa.array(u[:, 1]),
+            "sun_z": pa.array(u[:, 2]),
+            "subsolar_lat_deg": pa.array(np.degrees(np.arcsin(np.clip(u[:, 2], -1, 1)))),
+            "subsolar_lon_deg": pa.array(np.degrees(np.arctan2(u[:, 1], u[:, 0]))),
+        }
+    )
+
+
 class GeometryStage:
     """Writes ``positions`` (if enabled) and accumulates sunlight / altitude / SGP4 statistics."""
 
@@ -66,7 +87,7 @@ class GeometryStage:
     provides: tuple[type, ...] = ()
     requires_final: tuple[type, ...] = ()
     provides_final: tuple[type, ...] = ()
-    tables = ("positions",)
+    tables = ("positions", "sun")
     halo_steps = 0
 
     def start(self, ctx: RunContext) -> None:
@@ -98,6 +119,7 @@ class GeometryStage:
             table = positions_table(chunk, ctx, out.positions_every)
             if table.num_columns:
                 ctx.sink.write("positions", table, background=True)
+                ctx.sink.write("sun", sun_table(chunk, ctx, out.positions_every))
 
     def finish(self, final: Records, ctx: RunContext) -> None:
         flagged = int(self.err_counts[1:].sum())

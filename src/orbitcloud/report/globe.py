@@ -17,9 +17,9 @@ to 8 bits, base64 encoded: a few MB for a thousand satellites over 240 frames.
 
 The globe also shows (see :mod:`orbitcloud.report.globe_net` for links and routes):
 
-* the day/night terminator: the Sun's direction in the Earth-fixed frame at every frame, from
-  :func:`orbitcloud.astro.sun.sun_position_teme` rotated by GMST82 (UT1 taken as UTC: at most
-  0.9 s, 0.004 deg);
+* the day/night terminator: the Sun's direction in the Earth-fixed frame at every frame, read
+  from the run's ``sun`` table (the geometry stage's Sun model; a folder without it is drawn
+  all lit);
 * colours chosen to stay visible on the dark globe: every colour a satellite can take has a
   WCAG contrast of at least 3:1 against space, the night side and the day side
   (:data:`PALETTE`; tests/report/test_globe.py checks it).
@@ -286,38 +286,29 @@ def coastlines_b64() -> str:
 # ---- the Sun -----------------------------------------------------------------------------------
 
 
-def sun_direction_itrf(times_ms: np.ndarray) -> np.ndarray:
-    """Unit vector from the Earth's centre to the Sun in the Earth-fixed frame, ``(n, 3)``.
-
-    Meeus (1998) ch. 25 through :func:`orbitcloud.astro.sun.sun_position_teme`, rotated TEME ->
-    ITRF by GMST82 (Vallado et al. 2006, AIAA 2006-6753, Appendix C) with UT1 = UTC (|UT1 - UTC|
-    < 0.9 s moves the terminator by at most 0.004 deg) and no polar motion.
+def sun_direction(folder: Results, times_ms: np.ndarray) -> np.ndarray | None:
+    """Unit vectors from the Earth's centre to the Sun in the Earth-fixed frame at ``times_ms``,
+    ``(n, 3)``, from the run's ``sun`` table (written by the geometry stage with the positions,
+    from the same Sun model as the eclipse test); None when the folder has no such table or it
+    lacks one of the times (a folder from an older version: the globe is then drawn all lit).
 
     Parameters
     ----------
-    times_ms : (n,) UTC [ms since 1970]
+    folder : the results folder
+    times_ms : (n,) UTC [ms since 1970], the globe's frames
     """
-    # imported here: importing orbitcloud.report loads no model (tests/results/test_schema.py);
-    # the Sun's direction is a pure function of time (pyproject.toml's import contracts)
-    from orbitcloud.astro.frames import position_teme_to_itrf
-    from orbitcloud.astro.sun import sun_position_teme
-    from orbitcloud.astro.timescales import gmst82_rad, jd_tt
-
-    ms = np.asarray(times_ms, dtype=np.int64)
-    day_ms = 86_400_000
-    jd = 2440587.5 + (ms // day_ms).astype(np.float64)
-    fr = (ms % day_ms).astype(np.float64) / day_ms
-    jt, ft = jd_tt(jd, fr)
-    sun_teme = sun_position_teme(jt, ft)
-    gmst, _ = gmst82_rad(jd, fr)
-    sun = position_teme_to_itrf(sun_teme, gmst)
-    return np.asarray(sun / np.linalg.norm(sun, axis=-1, keepdims=True))
-
-
-def subsolar_point_deg(times_ms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Geocentric latitude and longitude [deg] of the point with the Sun at the zenith."""
-    s = sun_direction_itrf(times_ms)
-    return np.degrees(np.arcsin(s[:, 2])), np.degrees(np.arctan2(s[:, 1], s[:, 0]))
+    if not folder.has("sun", "time", "sun_x", "sun_y", "sun_z"):
+        return None
+    tab = folder.read("sun", ["time", "sun_x", "sun_y", "sun_z"])
+    t = to_ms(tab["time"])
+    order = np.argsort(t, kind="stable")
+    t = t[order]
+    want = np.asarray(times_ms, dtype=np.int64)
+    idx = np.clip(np.searchsorted(t, want), 0, max(len(t) - 1, 0))
+    if len(t) == 0 or not np.array_equal(t[idx], want):
+        return None
+    xyz = np.column_stack([tab[c].to_numpy()[order] for c in ("sun_x", "sun_y", "sun_z")])
+    return np.asarray(xyz[idx], dtype=np.float64)
 
 
 # ---- positions, per constellation --------------------------------------------------------------
@@ -438,7 +429,7 @@ def globe_payload(
                  "scale": "flag" if c in FLAG_VARS else "viridis", "log": c in LOG_VARS,
                  "data": data}
             )  # fmt: skip
-    sun = sun_direction_itrf(sample.times_ms)
+    sun = sun_direction(folder, sample.times_ms)
     counts = np.bincount(group_of, minlength=len(group_names))
     payload: dict[str, Any] = {
         "times": iso_utc(sample.times_ms),
@@ -453,7 +444,7 @@ def globe_payload(
         **enc,
         "cluster_km": CLUSTER_KM,
         "fit_auto": bool(n_s > 0 and enc["extent_all_km"] <= FIT_AUTO_KM),
-        "sun": [round(float(x), 5) for x in sun.ravel()],
+        "sun": [] if sun is None else [round(float(x), 5) for x in sun.ravel()],
         "palette": PALETTE,
         "vars": variables,
         "coast": coastlines_b64(),
@@ -485,6 +476,9 @@ def globe_payload(
         payload["notes"].append(views)
     payload["notes"].append(
         "Day and night: the globe is lit where the Sun is above the horizon at each step "
-        "(the Sun's direction from orbitcloud.astro.sun)."
+        "(the run's sun table)."
+        if sun is not None
+        else "Day and night are not shown: this folder has no sun table (a run made before "
+        "that table existed); run the scenario again to get it."
     )
     return payload

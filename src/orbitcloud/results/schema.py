@@ -176,6 +176,16 @@ _SPECS: tuple[TableSpec, ...] = (
           "8 a non-physical position with sgp4's code 0; a flagged row has nulls, never NaN"),
     ),
     _t(
+        "sun", "The Sun's direction at every kept position step (the globe's day and night).",
+        "one per time", "outputs.positions (every outputs.positions_every-th step)",
+        _time(),
+        C("sun_x", F64, "1", "unit vector from the Earth's centre to the Sun, ITRF x"),
+        C("sun_y", F64, "1", "unit vector from the Earth's centre to the Sun, ITRF y"),
+        C("sun_z", F64, "1", "unit vector from the Earth's centre to the Sun, ITRF z"),
+        C("subsolar_lat_deg", F64, "deg", "geocentric latitude of the sub-solar point"),
+        C("subsolar_lon_deg", F64, "deg", "longitude of the sub-solar point, -180..180"),
+    ),
+    _t(
         "sat_state", "Power, thermal, radiation and compute state of every satellite over time.",
         "one per (time, sat)", "a constellation has spacecraft enabled and outputs.sat_state",
         _time(), _sat(),

@@ -210,7 +210,7 @@
       return v.min + (v.max - v.min) * q / 254;
     }
     function kscale() { return view.zoom * Math.min(W, H) * 0.46 / rmax; }
-    function sunAt(f) { return [G.sun[3 * f], G.sun[3 * f + 1], G.sun[3 * f + 2]]; }
+    function sunAt(f) { return G.sun.length >= 3 * f + 3 ? [G.sun[3 * f], G.sun[3 * f + 1], G.sun[3 * f + 2]] : null; }
     function drawEarth(B, k, ox, oy) {  // day and night, shaded per pixel (at half resolution)
       var ss = 0.5 * dpr, w = Math.max(1, Math.ceil(W * ss)), h = Math.max(1, Math.ceil(H * ss));
       if (shade.width !== w || shade.height !== h) { shade.width = w; shade.height = h; }
@@ -224,7 +224,7 @@
           if (r2 >= R2) continue;
           var wz = Math.sqrt(R2 - r2);
           var px = u * B.e[0] + v * B.n[0] + wz * B.c[0], py = u * B.e[1] + v * B.n[1] + wz * B.c[1], pz = u * B.e[2] + v * B.n[2] + wz * B.c[2];
-          var cz = (px * sun[0] + py * sun[1] + pz * sun[2]) / R;   // cosine of the Sun's zenith angle
+          var cz = sun ? (px * sun[0] + py * sun[1] + pz * sun[2]) / R : 1;   // cosine of the Sun's zenith angle (no sun table: all lit)
           var t = Math.max(0, Math.min(1, (cz + 0.05) / 0.1)), limb = 0.8 + 0.2 * wz / R, o = 4 * (j * w + i);
           d[o] = (night[0] + (day[0] - night[0]) * t) * limb; d[o + 1] = (night[1] + (day[1] - night[1]) * t) * limb;
           d[o + 2] = (night[2] + (day[2] - night[2]) * t) * limb; d[o + 3] = 255;
