@@ -25,6 +25,8 @@ def _run(src: Any, out: Path) -> dict[str, Any]:
     import yaml
 
     ov: dict[str, Any] = dict(_SHORT)
+    if src == "starlink-gen2":  # 41,956 satellites: ten minutes write every KPI it has
+        ov = {"time.duration_h": 1 / 6}
     if isinstance(src, Path) and "duration_s" in str(yaml.safe_load(src.read_text()).get("time")):
         ov = {}
     with warnings.catch_warnings():

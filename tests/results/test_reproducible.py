@@ -31,7 +31,12 @@ STEPS = 4
 
 
 def _sources() -> list[Any]:
-    out = [pytest.param(builtin_path(n), id=n) for n in builtin_names()]
+    # starlink-gen2 (41,956 satellites): the same code as the smaller builtins, minutes here
+    large = {"starlink-gen2"}
+    out = [
+        pytest.param(builtin_path(n), id=n, marks=[pytest.mark.slow] if n in large else [])
+        for n in builtin_names()
+    ]
     for p in sorted((REPO / "examples").glob("*.yaml")):
         doc, _ = load_yaml_file(p)
         if isinstance(doc, dict) and "constellations" in doc:  # a scenario, not a sweep file
