@@ -29,8 +29,9 @@ def test_tail_sentence_names_the_driver_part_and_class():
                                   "queueing": 3_751_432.0, "compute": 6.0},
         "tail_p99_classes": {"interactive": 0.0, "batch": 1.0}}}  # fmt: skip
     s = tail_sentence(tail)
-    assert s == ("The orbital p99 (11.6 min) is driven by capacity: in the slowest 1 % of "
-                 "requests queueing is 62.5 min of 62.5 min, 100% of them class 'batch'.")  # fmt: skip
+    assert s == ("The orbital p99 (11.6 min) is driven by capacity (too few accelerators where "
+                 "the demand is): in the slowest 1 % of requests queueing is 62.5 min of "
+                 "62.5 min, 100% of them class 'batch'.")  # fmt: skip
     assert tail_sentence(None) is None
 
 

@@ -146,6 +146,19 @@ def component_rows(
     return rows
 
 
+DRIVER_WORDS = {
+    "policy": "policy (a patient, low-priority class waiting behind the others by design)",
+    "eclipse": "eclipse (accelerators that stop in the dark leave too little capacity)",
+    "capacity": "capacity (too few accelerators where the demand is)",
+    "handover": "handover (satellites leaving service with work queued)",
+    "propagation": "propagation",
+    "access": "access",
+    "compute": "compute",
+    "transfer": "transfer",
+}
+"""How the tail text names each driver."""
+
+
 def tail_explanation(
     system: str,
     state: ServiceState,
@@ -162,11 +175,11 @@ def tail_explanation(
     when the system is short of capacity (at least 1 % of the requests dropped for capacity,
     or accelerators busy more than half of the time they can compute) ``eclipse`` if
     accelerators stop in eclipse (``off``) and eclipse removed at least a fifth of the peak
-    compute, else ``capacity``; ``handover`` when more than 1 % of the admitted requests were
-    stranded (their satellite stopped computing with them queued); ``policy`` when most tail
-    requests belong to classes allowed to wait a minute or more (:data:`PATIENT_WAIT_S`: the
-    wait limit and a low priority let them queue behind the others); else ``capacity`` (local
-    hot spots).
+    compute, else ``capacity``; ``policy`` when most tail requests belong to classes allowed to
+    wait a minute or more (:data:`PATIENT_WAIT_S`: the wait limit and a low priority let them
+    queue behind the others, by design); ``handover`` when more than 1 % of the admitted
+    requests were stranded (their satellite stopped computing with them queued, which moves
+    queues around); else ``capacity`` (local hot spots).
 
     Parameters
     ----------
@@ -205,17 +218,18 @@ def tail_explanation(
         driver = top
     elif short:
         driver = "eclipse" if dark else "capacity"
+    elif patient > 0.5:  # stranded requests are not served, so they never sit in the tail
+        driver = "policy"
     elif stranded > 0.01:
         driver = "handover"
-    elif patient > 0.5:
-        driver = "policy"
     else:
         driver = "capacity"
     main_cls = max(cls_share, key=lambda k: cls_share[k])
     util = "n/a" if utilisation is None else f"{utilisation:.1%}"
     ecl = "n/a" if eclipse_lost is None else f"{eclipse_lost:.0%}"
     text = (
-        f"The {system} p99 ({_f(tot[8])} ms) is driven by {driver}: in the slowest 1 % of "
+        f"The {system} p99 ({_f(tot[8])} ms) is driven by {DRIVER_WORDS[driver]}: in the "
+        f"slowest 1 % of "
         f"requests {top} is {tail[top]:.0f} ms of {by['total'][12]:.0f} ms "
         f"({(share[top] or 0):.0%}), {cls_share[main_cls]:.0%} of them {main_cls!r}; "
         f"dropped for capacity {cap_drop:.1%} of requests, accelerator utilisation {util}, "

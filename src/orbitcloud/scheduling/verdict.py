@@ -35,6 +35,7 @@ import numpy as np
 from orbitcloud.scenario.ground_clouds import GROUND_CLOUDS
 from orbitcloud.scenario.operations import DataCentreSpec, RegionSpec
 from orbitcloud.scheduling.baselines import DemandRecord, Reevaluation, reevaluate_terrestrial
+from orbitcloud.scheduling.metrics import DRIVER_WORDS
 from orbitcloud.workloads.regions import in_region
 
 SIDES = ("orbital", "terrestrial")
@@ -80,7 +81,8 @@ def tail_sentence(tail: Mapping[str, Any] | None) -> str | None:
     cls = max(classes, key=lambda k: classes[k]) if classes else None
     who = f", {classes[cls]:.0%} of them class {cls!r}" if cls is not None else ""
     return (f"The orbital p99 ({readable_duration(comp.get('p99_ms'))}) is driven by "
-            f"{tail['driver']}: in the slowest 1 % of requests {top} is "
+            f"{DRIVER_WORDS.get(tail['driver'], tail['driver'])}: in the slowest 1 % of "
+            f"requests {top} is "
             f"{readable_duration(parts[top])} of {readable_duration(total)}{who}.")  # fmt: skip
 
 
