@@ -195,10 +195,15 @@ class TerrestrialSystemSpec(Model):
                 raise ValueError("give data_centres or a preset (presets: "
                                  f"{', '.join(GROUND_CLOUDS)})")  # fmt: skip
             return data
-        if not isinstance(name, str):
-            return data  # the field's own type check reports it
+        if not isinstance(name, str) or (explicit is not None and not isinstance(explicit, list)):
+            return data  # the fields' own type checks report it
         sites = preset_sites(name)
         keep = data.get("sites")
+        if keep is not None and (
+            not isinstance(keep, list) or not all(isinstance(k, str) for k in keep)
+        ):
+            raise ValueError(f"sites must be a list of site names of preset {name!r}, not "
+                             f"{keep!r}")  # fmt: skip
         if keep is not None:
             known = [s["name"] for s in sites]
             bad = [k for k in keep if k not in known]
@@ -207,6 +212,11 @@ class TerrestrialSystemSpec(Model):
                                  f"{', '.join(known)}")  # fmt: skip
             sites = [s for s in sites if s["name"] in keep]
         per_site = data.get("accelerators_per_site")
+        if per_site is not None and (
+            isinstance(per_site, bool) or not isinstance(per_site, int) or per_site < 1
+        ):
+            raise ValueError(f"accelerators_per_site must be a whole number >= 1, not "
+                             f"{per_site!r}")  # fmt: skip
         if per_site is not None:
             for s in sites:
                 s["accelerators"] = per_site
@@ -320,8 +330,9 @@ class SchedulingSpec(Model):
     policy: str = Field("nearest", description="orbital placement policy name")
     baseline: str = Field("terrestrial", description="terrestrial baseline policy name")
     compute_in_eclipse: bool = Field(
-        False, description="let accelerators run on battery in eclipse (else they stop); "
-        "the same switch as eclipse_compute (battery = true)"
+        False,
+        description="let accelerators run on battery in eclipse (else they stop); "
+        "the same switch as eclipse_compute (battery = true)",
     )
     eclipse_compute: Literal["battery", "off"] | None = Field(
         None,
