@@ -197,9 +197,11 @@ def _fmt(v: Any) -> str:
 
 def print_answer(panel: dict[str, Any]) -> None:
     """The answer panel (:func:`orbitcloud.report.answer.answer_panel`): the question, each
-    verdict in a sentence or two, its key numbers with units, the baseline, the assumptions
-    that decide it and what flips it. Plain text (a name may hold rich markup)."""
-    from orbitcloud.report.answer import format_number
+    verdict in a sentence or two (as the report's panel shows it), its key numbers with units,
+    the baseline and what flips it, one per line. The whole text and the assumptions that
+    decide it are in the report and in ``--json`` (``answer_panel``). Plain text (a name may
+    hold rich markup)."""
+    from orbitcloud.report.answer import format_number, lead_sentences
 
     if panel.get("question"):
         console.print(Text.assemble(("Question: ", "bold"), str(panel["question"])))
@@ -207,17 +209,20 @@ def print_answer(panel: dict[str, Any]) -> None:
     for v in verdicts:
         head = f"Answer ({v['topic']}): " if len(verdicts) > 1 and v.get("topic") else "Answer: "
         if v.get("text"):
-            console.print(Text.assemble((head, "bold"), str(v["text"])))
+            console.print(Text.assemble((head, "bold"), lead_sentences(str(v["text"]))[0]))
         nums = [f"{n.get('name')} = {format_number(n.get('value'), str(n.get('unit', '')))}"
                 for n in v.get("numbers", [])]  # fmt: skip
         if nums:
             console.print(Text("  " + "; ".join(nums)))
-        for key, label in (("baseline", "Baseline"), ("assumptions", "Decided by"),
-                           ("flips", "Flips if")):  # fmt: skip
-            val = v.get(key)
-            text = "; ".join(str(x) for x in val) if isinstance(val, list) else str(val or "")
-            if text:
-                console.print(Text.assemble(("  " + label + ": ", "dim"), text))
+        if v.get("baseline"):
+            console.print(Text.assemble(("  Baseline: ", "dim"), str(v["baseline"])))
+        flips = v.get("flips") or []
+        for i, f in enumerate(flips if isinstance(flips, list) else [flips]):
+            label = "  Flips if: " if i == 0 else "            "
+            console.print(Text.assemble((label, "dim"), str(f)))
+    if verdicts:
+        console.print(Text("  (the whole verdict and the assumptions that decide it: the "
+                           "report's answer panel, or --json)", style="dim"))  # fmt: skip
 
 
 def print_kpis(
