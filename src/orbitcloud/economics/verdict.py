@@ -217,18 +217,20 @@ def baseline_text(x: CostInputs, accelerators: Sequence[str]) -> str:
     )
 
 
+def utilisation_text(x: CostInputs) -> str:
+    """The utilisation of the design basis in words (says so when the two sides differ)."""
+    if x.utilization == x.dc_utilization:
+        return f"the same utilisation {x.utilization:.3g} on both sides"
+    return (f"utilisation {x.utilization:.3g} in orbit and {x.dc_utilization:.3g} on the ground "
+            "(set apart by the scenario)")  # fmt: skip
+
+
 def basis_text(x: CostInputs) -> str:
     """The headline basis in words (says so when the utilisations differ)."""
-    same = x.utilization == x.dc_utilization
-    util = (
-        f"the same utilisation {x.utilization:.3g} on both sides"
-        if same
-        else f"utilisation {x.utilization:.3g} in orbit and {x.dc_utilization:.3g} on the ground "
-        "(set apart by the scenario)"
-    )
     return (
         f"design basis: each system's capacity (design tokens/s per accelerator over delivered "
-        f"accelerator-hours, orbital availability {x.availability:.3g}, terrestrial 1) at {util}"
+        f"accelerator-hours, orbital availability {x.availability:.3g}, terrestrial 1) at "
+        f"{utilisation_text(x)}"
     )
 
 
@@ -281,8 +283,10 @@ def cost_verdict(
                 "accelerator-hour)")  # fmt: skip
     meas = "" if measured is None else measured_sentence(x, measured, ratio)
     text = (
-        f"{head}, on the {basis_text(x)}, against {baseline_text(x, accelerators)}.{meas} What "
-        "would flip it: " + "; ".join(f["text"] for f in fl) + "."
+        f"{head}, on the design basis at {utilisation_text(x)}. The {basis_text(x)}; the "
+        f"baseline is {baseline_text(x, accelerators)}.{meas} What would flip it: "
+        + "; ".join(f["text"] for f in fl)
+        + "."
     )
     numbers = (
         _n("orbital cost per million tokens (design)", om, "USD/Mtok")
