@@ -39,6 +39,7 @@ from orbitcloud.report.globe import (
     globe_payload,
     sample_for_folder,
 )
+from orbitcloud.report.stream import compute_series, link_series, stream_time_stats
 from orbitcloud.results.reader import Results
 
 PALETTE = (
@@ -652,37 +653,28 @@ def common_bins(v: np.ndarray, n: int = 40) -> np.ndarray | None:
 
 def _links_blocks(folder: Results, sec: Section) -> None:
     cols = folder.columns("links")
-    tab = folder.read("links", ["time", "kind", "capacity_bps", "range_m", "utilisation"])
-    t = to_ms(tab["time"])
-    if "kind" in cols:
-        kc, kl = codes(tab["kind"])
-    else:
-        kc, kl = np.zeros(len(t), np.int64), ["link"]
+    ls = link_series(folder)  # streamed by time step: memory independent of duration
+    kl = ls.kinds
     fig = go.Figure()
     for k, label in enumerate(kl):
-        m = kc == k
-        st = per_time_stats(t[m], np.ones(int(m.sum())), qs=())
-        fig.add_trace(go.Scatter(x=plot_times(st.times_ms), y=st.count, name=esc(label),
+        up_t, up_n = ls.up.get(label, (np.zeros(0, np.int64), np.zeros(0)))
+        fig.add_trace(go.Scatter(x=plot_times(up_t), y=up_n, name=esc(label),
                                  line={"color": PALETTE[k % len(PALETTE)]}))  # fmt: skip
     _layout(fig, "Links up", "links up", TIME)
     sec.blocks.append(Figure(fig_dict(fig)))
-    for col, scale, unit, title in (
+    for col, _scale, unit, title in (  # scale: stream.LINK_HISTOGRAMS
         ("capacity_bps", 1e-9, "Gbps", "Link capacity"),
         ("range_m", 1e-3, "km", "Link range"),
         ("utilisation", 1.0, "fraction", "Link utilisation"),
     ):
-        if col not in cols:
+        if col not in cols or col not in ls.hist:
             continue
-        v = to_float(tab[col]) * scale
-        edges = common_bins(v)
-        if edges is None:
-            continue
+        edges, per_kind = ls.hist[col]
         fig = go.Figure()
         for k, label in enumerate(kl):
-            m = (kc == k) & np.isfinite(v)
-            if not m.any():
+            if label not in per_kind:
                 continue
-            counts, _ = np.histogram(v[m], bins=edges)
+            counts = per_kind[label]
             fig.add_trace(go.Bar(x=(edges[:-1] + edges[1:]) / 2, y=counts, name=esc(label),
                                  marker_color=PALETTE[k % len(PALETTE)], opacity=0.75,
                                  width=np.diff(edges)))  # fmt: skip
@@ -774,13 +766,12 @@ def spacecraft_section(folder: Results) -> Section | None:
         "Across all satellites at each time step: median, mean, 5–95 % band and min–max "
         "(from sat_state)."
     )
-    t = to_ms(folder.read("sat_state", ["time"])["time"])
+    stats = stream_time_stats(  # streamed by time step: memory independent of duration
+        folder, "sat_state", [p[0] for p in present], positive_only=tuple(p[0] for p in present
+                                                                         if p[4])
+    )  # fmt: skip
     for col, title, unit, _, log in present:
-        v = to_float(folder.read("sat_state", [col])[col])
-        if log:
-            v = np.where(v > 0, v, np.nan)
-        st = per_time_stats(t, v)
-        sec.blocks.append(Figure(fig_dict(_stats_figure(st, title, unit, log))))
+        sec.blocks.append(Figure(fig_dict(_stats_figure(stats[col], title, unit, log))))
     return sec
 
 
@@ -799,65 +790,6 @@ def lost_columns(names: list[str]) -> dict[str, str]:
     return out
 
 
-def _align(t_a: np.ndarray, s_a: np.ndarray, t_b: np.ndarray, s_b: np.ndarray) -> np.ndarray:
-    """For each row of a, the row of b with the same (time, sat), or -1."""
-    if len(t_a) == len(t_b) and np.array_equal(t_a, t_b) and np.array_equal(s_a, s_b):
-        return np.arange(len(t_a))
-    smax = int(max(s_a.max(initial=0), s_b.max(initial=0))) + 1
-    key_b = t_b * smax + s_b
-    key_a = t_a * smax + s_a
-    order = np.argsort(key_b, kind="stable")
-    pos = np.searchsorted(key_b[order], key_a)
-    pos = np.minimum(pos, len(order) - 1)
-    hit = key_b[order][pos] == key_a if len(order) else np.zeros(len(key_a), bool)
-    return np.where(hit, order[pos], -1)
-
-
-def _flag(tab: pa.Table, col: str) -> np.ndarray:
-    if col not in tab.column_names:
-        return np.zeros(tab.num_rows, dtype=bool)
-    return np.nan_to_num(to_float(tab[col]), nan=0.0) > 0.5
-
-
-def _lost_by_cause(folder: Results, tab: pa.Table, t: np.ndarray, s: np.ndarray,
-                   delivered: np.ndarray, potential: np.ndarray) -> dict[str, np.ndarray]:  # fmt: skip
-    """Split ``potential - delivered`` of each row into one cause per row (first that holds):
-    failed, thermal throttling, eclipse, power, then other."""
-    gap = np.maximum(np.nan_to_num(potential - delivered, nan=0.0), 0.0)
-    failed = _flag(tab, "failed")
-    thermal = _flag(tab, "thermal_throttled")
-    power = _flag(tab, "power_throttled")
-    if not ("thermal_throttled" in tab.column_names or "power_throttled" in tab.column_names):
-        thermal = _flag(tab, "throttled")  # one flag only: report it as throttling
-    if "eclipse" in tab.column_names:
-        dark = _flag(tab, "eclipse")
-    elif "sunlit" in tab.column_names:
-        dark = np.nan_to_num(to_float(tab["sunlit"]), nan=1.0) < 0.5
-    elif folder.has("positions", "time", "sat", "sunlit"):
-        pt = folder.read("positions", ["time", "sat", "sunlit"])
-        j = _align(t, s, to_ms(pt["time"]), pt["sat"].to_numpy().astype(np.int64))
-        sun = to_float(pt["sunlit"])
-        dark = (j >= 0) & (np.where(j >= 0, sun[np.maximum(j, 0)], 1.0) < 0.5)
-    else:
-        dark = np.zeros(len(t), dtype=bool)
-    causes = [
-        ("failures", failed),
-        ("thermal throttling" if "thermal_throttled" in tab.column_names else "throttling",
-         thermal),
-        ("eclipse (power)", dark),
-        ("power", power),
-    ]  # fmt: skip
-    taken = np.zeros(len(t), dtype=bool)
-    out: dict[str, np.ndarray] = {}
-    for name, m in causes:
-        m = m & ~taken
-        taken |= m
-        if m.any():
-            out[name] = np.where(m, gap, 0.0)
-    out["other (overheads, idle)"] = np.where(~taken, gap, 0.0)
-    return out
-
-
 def compute_section(folder: Results) -> Section | None:
     """Compute delivered over time, and lost by cause (failures, heat, eclipse, power, other).
 
@@ -870,34 +802,21 @@ def compute_section(folder: Results) -> Section | None:
         folder.has("sat_state", "compute_w") or folder.has("sat_state", "capacity")
     ):
         return None
-    cols = folder.columns("sat_state")
-    explicit = lost_columns(cols)
-    flags = ["failed", "thermal_throttled", "power_throttled", "throttled", "eclipse", "sunlit"]
-    tab = folder.read(
-        "sat_state",
-        ["time", "sat", "compute_w", "capacity", "accelerators_ok", *flags, *sorted(explicit)],
-    )
-    t = to_ms(tab["time"])
-    s = tab["sat"].to_numpy().astype(np.int64)
-    dt_s = _step_s(t) or 0.0
-    n_sat = int(s.max(initial=-1)) + 1
     sec = Section("sec-compute", "Compute delivered and lost")
-    if explicit or "capacity" not in tab.column_names:
+    cs = compute_series(folder)  # streamed by time step: memory independent of duration
+    if cs is None:
+        return None
+    dt_s = _step_s(folder.unique_times("sat_state")) or 0.0
+    explicit_cols = sorted(lost_columns(folder.columns("sat_state")))
+    if cs.mode != "capacity":
         unit, scale, total_unit = "kW", 1e-3, "kWh"
-        delivered = np.nan_to_num(to_float(tab["compute_w"]), nan=0.0)
-        if explicit:
-            lost = {explicit[c]: np.nan_to_num(to_float(tab[c]), nan=0.0) for c in sorted(explicit)}
+        if cs.mode == "explicit":
             sec.intro.append(
                 "Delivered: power to the accelerators (sat_state.compute_w), summed over "
                 "satellites. Lost by cause: the sat_state columns "
-                + ", ".join(sorted(explicit)) + "."
+                + ", ".join(explicit_cols) + "."
             )  # fmt: skip
         else:
-            if not (delivered > 0).any():
-                return None  # no satellite draws compute power: nothing to show
-            peak = np.zeros(n_sat)
-            np.maximum.at(peak, s, delivered)
-            lost = _lost_by_cause(folder, tab, t, s, delivered, peak[s])
             sec.intro.append(
                 "Delivered: power to the accelerators (sat_state.compute_w), summed over "
                 "satellites. Lost: each satellite's shortfall from its own peak compute_w in this "
@@ -905,44 +824,28 @@ def compute_section(folder: Results) -> Section | None:
                 "first cause that holds: failure, throttling, eclipse, power, else other."
             )
     else:
-        cap = np.nan_to_num(to_float(tab["capacity"]), nan=0.0)
-        # satellites with accelerators: any healthy accelerator or any capacity in the run
-        has = np.zeros(n_sat, dtype=bool)
-        if "accelerators_ok" in tab.column_names:
-            np.logical_or.at(has, s, np.nan_to_num(to_float(tab["accelerators_ok"])) > 0)
-        np.logical_or.at(has, s, cap > 0)
-        keep = has[s]
-        if not keep.any():
-            return None
-        tab, t, s, cap = tab.filter(pa.array(keep)), t[keep], s[keep], cap[keep]
         unit, scale, total_unit = "satellites at peak", 1.0, "compute at peak [satellite-h]"
-        delivered = cap
-        lost = _lost_by_cause(folder, tab, t, s, cap, np.ones(len(cap)))
         sec.intro.append(
-            f"{int(has.sum()):,} satellites carry accelerators. Delivered: the sum of their "
+            f"{cs.n_with_accelerators:,} satellites carry accelerators. Delivered: the sum of their "
             "sat_state.capacity (delivered fraction of each satellite's peak compute), so the "
             "stack reaches the number of compute satellites. Lost: 1 - capacity, given to the "
             "first cause that holds: failed, thermal_throttled, eclipse (with power_throttled "
             "or not), power_throttled, else other (overheads such as ECC, checkpoints, "
             "restarts and failed accelerators)."
         )
-    st = per_time_stats(t, delivered, qs=())
-    x = plot_times(st.times_ms)
+    x = plot_times(cs.times_ms)
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=x, y=st.total * scale, name="delivered", stackgroup="c",
+    fig.add_trace(go.Scatter(x=x, y=cs.delivered * scale, name="delivered", stackgroup="c",
                              line={"color": PALETTE[2]}))  # fmt: skip
-    totals = [("delivered", float(delivered.sum()) * scale * dt_s / 3600.0)]
+    totals = [("delivered", cs.delivered_total * scale * dt_s / 3600.0)]
     colours = {"failures": PALETTE[3], "thermal throttling": PALETTE[1], "throttling": PALETTE[1],
                "eclipse (power)": PALETTE[4], "power": PALETTE[8]}  # fmt: skip
-    for k, (cause, v) in enumerate(lost.items()):
-        if not v.any():
-            continue
+    for k, (cause, v) in enumerate(cs.lost.items()):
         colour = colours.get(cause, PALETTE[(k + 5) % len(PALETTE)])
-        ls = per_time_stats(t, v, qs=())
-        fig.add_trace(go.Scatter(x=plot_times(ls.times_ms), y=ls.total * scale,
+        fig.add_trace(go.Scatter(x=x, y=v * scale,
                                  name="lost: " + esc(cause), stackgroup="c",
                                  line={"color": colour}))  # fmt: skip
-        totals.append(("lost: " + cause, float(v.sum()) * scale * dt_s / 3600.0))
+        totals.append(("lost: " + cause, cs.lost_totals[cause] * scale * dt_s / 3600.0))
     _layout(fig, "Compute: delivered and lost (all satellites)", unit, TIME, height=380)
     sec.blocks.append(Figure(fig_dict(fig), wide=True))
     fig = go.Figure(go.Bar(
@@ -951,13 +854,10 @@ def compute_section(folder: Results) -> Section | None:
     ))  # fmt: skip
     _layout(fig, "Over the run", total_unit)
     sec.blocks.append(Figure(fig_dict(fig)))
-    flag_cols = [c for c in ("thermal_throttled", "power_throttled", "throttled", "failed")
-                 if c in tab.column_names]  # fmt: skip
-    if flag_cols:
+    if cs.flag_share:
         fig = go.Figure()
-        for k, c in enumerate(flag_cols):
-            ts = per_time_stats(t, _flag(tab, c).astype(float), qs=())
-            fig.add_trace(go.Scatter(x=plot_times(ts.times_ms), y=ts.mean, name=c,
+        for k, (c, (ft, share)) in enumerate(cs.flag_share.items()):
+            fig.add_trace(go.Scatter(x=plot_times(ft), y=share, name=c,
                                      line={"color": PALETTE[(k + 3) % len(PALETTE)]}))  # fmt: skip
         _layout(fig, "Share of satellites throttled or failed", "share of satellites", TIME)
         fig.update_yaxes(range=[0, 1.05])
