@@ -21,12 +21,12 @@
 # the data centre of the US Gulf Coast for 12 h (06:00–18:00 UTC). The 400 most populous cities
 # of the Americas send LLM requests. The orbital design — Starlink shell 1 geometry (72 × 22 at
 # 550 km, 1,584 satellites, +Grid ISLs), every satellite a Starcloud-like H100 node — keeps
-# serving them through user terminals; the terrestrial cloud (five US data centres over fibre)
+# serving them through user terminals; the terrestrial cloud (regional sites of the Americas, one in the region, over fibre)
 # cannot reach the region. Satellites fail at random, ISLs fail, radiation flips bits.
 #
 # We run it three times: as built in, with a scheduler that does not look ahead to eclipses,
 # and with many more faults. To keep each run to a few seconds we change one thing in all three: the time step
-# is 300 s instead of 120 s (`time.step_s`); the day, the fleet and the demand are unchanged.
+# is 600 s instead of 120 s (`time.step_s`); the day, the fleet and the demand are unchanged.
 # We also switch on the per-step spacecraft table (`outputs.sat_state`).
 
 # %%
@@ -44,9 +44,9 @@ WORK = Path(tempfile.mkdtemp(prefix="orbitcloud-tutorial-3-"))  # results go her
 
 
 def disaster(out: str, **changes: object) -> Results:
-    """Run the built-in disaster-resilience scenario at 300 s steps, with ``changes`` (dotted
+    """Run the built-in disaster-resilience scenario at 600 s steps, with ``changes`` (dotted
     paths, as ``orbitcloud run --set`` takes them)."""
-    overrides = {"time.step_s": 300, "outputs.sat_state": True, **changes}
+    overrides = {"time.step_s": 600, "outputs.sat_state": True, **changes}
     return orbitcloud.run("disaster-resilience", out=WORK / out, overrides=overrides)
 
 
@@ -108,10 +108,12 @@ print(
 # %% [markdown]
 # ## 2. Eclipse: what the fleet has to work with
 #
-# A third of every orbit is in the Earth's shadow. By default the scheduler places no requests
-# on a satellite in eclipse (`scheduling.compute_in_eclipse: false`): that is the "compute lost
-# to eclipse". The spacecraft model's power budget, for its part, runs each chip at its target
-# load (`spacecraft.compute.utilization`, 1) in eclipse too, from the battery. From `sat_state`,
+# A third of every orbit is in the Earth's shadow. By default accelerators stop in eclipse
+# (`scheduling.eclipse_compute: off`): the scheduler places no requests on a satellite in
+# eclipse, and the spacecraft model's power budget draws only the chips' idle power there, so
+# the scheduler and the battery agree. That is the "compute lost to eclipse". With
+# `eclipse_compute: battery` the chips keep working from the battery, down to its
+# depth-of-discharge floor. From `sat_state`,
 # per step over the whole fleet: the fraction in eclipse, the share of satellites throttled, the
 # mean battery charge and the mean delivered compute capacity.
 
@@ -145,9 +147,10 @@ print(f"compute lost to eclipse: {lost['eclipse']:.3f}")
 
 # %% [markdown]
 # What you see: the fleet-wide eclipse fraction is steady (the shell is spread around the
-# Earth), and so is the compute lost to it, about a third. The mean battery charge falls
-# through the day and a growing share of satellites is throttled for power: this H100 node's
-# 4 m² array only just covers a 700 W chip plus the bus over an orbit.
+# Earth), and so is the compute lost to it, about a third. The mean battery charge stays high
+# and no satellite is throttled: with the chips idle in eclipse, this H100 node's array covers
+# the chip and the bus over an orbit. Try `scheduling.eclipse_compute: battery` in `disaster()`
+# below to see the battery work for the extra third of compute.
 #
 # ## 3. Eclipse-aware scheduling against the nearest server
 #

@@ -160,7 +160,7 @@ def _fake_run(folder: Path, rows: list[tuple], kpis: dict) -> Path:
 
 def test_region_metrics_side_by_side(tmp_path):
     def row(region, system, served, p95, period="all", cls="all"):
-        return (region, system, period, cls, 100, 90, 10, served, 50.0, p95, 99.0, 0.1)
+        return (region, system, period, cls, 100, 90, 10, served, 50.0, p95, 99.0, 0.1, 0)
 
     a = _fake_run(
         tmp_path / "a",
