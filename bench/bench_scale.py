@@ -25,22 +25,18 @@ Run: ``python bench/bench_scale.py [--quick] [--repeat]``; ``orbitcloud bench`` 
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
-import psutil
-from sgp4.api import SatrecArray
-
+from bench_geometry import time_bare_sgp4
+from bench_report import measure as measure_process
 from orbitcloud.astro.constellations import build_satellites
-from orbitcloud.astro.ephemeris import chunk_steps_for
 from orbitcloud.astro.timescales import TimeGrid
 from orbitcloud.scenario.loader import load_scenario, scenario_from_dict
 from orbitcloud.scenario.yamlio import dump_yaml
@@ -70,50 +66,20 @@ def scenario_doc(n_sat: int, hours: float) -> dict:
 
 
 def bare_sgp4_seconds(doc: dict) -> float:
-    """Single-core SatrecArray.sgp4 over the run's satellites and times, in its time chunks."""
+    """Single-core SatrecArray.sgp4 over the run's satellites and times, in its time chunks
+    (:func:`bench_geometry.time_bare_sgp4`)."""
     sc = scenario_from_dict(doc)
-    sats = build_satellites(sc)
     grid = TimeGrid(sc.time.start_dt, sc.time.step_s, sc.time.n_steps, sc.time.ut1_utc_s)
-    arr = SatrecArray(sats.satrecs)
-    step = chunk_steps_for(len(sats), grid.n)
-    t0 = time.perf_counter()
-    for k0 in range(0, grid.n, step):
-        jd, fr = grid.jd_utc(k0, min(grid.n, k0 + step))
-        arr.sgp4(jd, fr)
-    return time.perf_counter() - t0
+    return time_bare_sgp4(build_satellites(sc), grid)
 
 
 def run_once(scenario: Path, out: Path) -> dict:
-    """One ``orbitcloud run`` in a subprocess: wall seconds, peak memory, summary."""
+    """One ``orbitcloud run`` in a subprocess: wall seconds, peak memory
+    (:func:`bench_report.measure`), summary."""
     cmd = [sys.executable, "-m", "orbitcloud", "run", str(scenario), "--out", str(out), "-q"]
-    peak = [0.0]
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    done = threading.Event()
-
-    def sample() -> None:
-        with contextlib.suppress(psutil.Error):
-            me = psutil.Process(proc.pid)
-            while not done.is_set():
-                total = 0
-                for p in [me, *me.children(recursive=True)]:
-                    with contextlib.suppress(psutil.Error):
-                        total += p.memory_info().rss
-                peak[0] = max(peak[0], total / 2**20)
-                done.wait(0.05)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - t0
-    done.set()
-    sampler.join()
-    err = proc.stderr.read().decode() if proc.stderr else ""
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise RuntimeError(f"orbitcloud run failed: {err[-2000:]}")
+    m = measure_process(cmd)
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
-    own = usage.ru_maxrss / 1024.0
-    return {"seconds": seconds, "peak_mb": max(peak[0], own), "own_mb": own, "summary": summary}
+    return {**m, "summary": summary}
 
 
 def startup_seconds() -> float:
