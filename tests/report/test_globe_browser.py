@@ -4,14 +4,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
-from test_browser import ARGS, CHROMIUM, _need_chromium, open_report
+from test_browser import open_report
 from test_globe import _usno_subsolar_deg
 
 import orbitcloud
@@ -21,17 +20,6 @@ from orbitcloud.report.globe import PALETTE
 pytestmark = pytest.mark.browser
 
 EQUINOX_NOON = datetime(2025, 3, 20, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    _need_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
 
 
 def _run(spec: dict[str, Any], out: Path) -> Path:

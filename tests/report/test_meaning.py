@@ -10,7 +10,6 @@ tests/artifacts/meaning-<name>.png.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,6 @@ from orbitcloud.scenario.loader import builtin_names
 
 pytestmark = pytest.mark.browser
 
-from test_browser import ARGS, CHROMIUM, _need_chromium  # noqa: E402
 
 WIDTH, HEIGHT = 1400, 900
 FAST = ("default", "eo-edge", "orbital-training", "remote-inference")
@@ -33,17 +31,6 @@ REDUCED: dict[str, dict[str, Any]] = {
 }
 UNIT = re.compile(r"\[[^\]]+\]")
 FRACTION = re.compile(r"fraction|share|utilisation|probability|≤", re.IGNORECASE)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    _need_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
 
 
 def _open(browser: Any, html: Path) -> Any:
