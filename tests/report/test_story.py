@@ -23,6 +23,7 @@ from orbitcloud.report.story import (
     economics_story,
     eo_section,
     group_small,
+    latency_section,
     outage_section,
     training_section,
 )
@@ -248,3 +249,28 @@ def test_lead_sentences_keep_decimals_and_the_length() -> None:
     long = "A" * 315 + ". Second one. Third."  # two would pass 320 characters
     assert lead_sentences(long) == ("A" * 315 + ".", "Second one. Third.")
     assert lead_sentences("One only") == ("One only", "")
+
+
+def test_latency_parts_stack_to_the_totals_of_the_table(tmp_path: Path) -> None:
+    # orbital median 20 + 30 + 0 + 100 + 5 = 155 ms, tail 20 + 40 + 0 + 9,000 + 6 ms; a
+    # per-class row (class "chat") must not be drawn
+    parts = ("access", "propagation", "transfer", "queueing", "compute")
+    med = {"orbital": (20.0, 30.0, 0.0, 100.0, 5.0), "terrestrial": (10.0, 40.0, 0.0, 2.0, 5.0)}
+    tail = {"orbital": (20.0, 40.0, 0.0, 9000.0, 6.0), "terrestrial": (10.0, 41.0, 0.0, 80.0, 6.0)}
+    rows = [("all", sy, "all", "all", c, med[sy][i], tail[sy][i])
+            for sy in med for i, c in enumerate(parts)]  # fmt: skip
+    rows.append(("all", "orbital", "all", "chat", "queueing", 1e6, 1e6))
+    names = ["region", "system", "period", "class", "component", "median_ms", "tail_p99_ms"]
+    tab = pa.table({n: [r[i] for r in rows] for i, n in enumerate(names)})
+    summary = {"operations": {"inference": {"tail_by_system": {
+        "orbital": {"text": "The orbital p99 is driven by policy."}}}}}  # fmt: skip
+    sec = latency_section(_folder(tmp_path, {}, {"latency_components": tab}), summary)
+    assert sec is not None
+    assert "The orbital p99 is driven by policy." in sec.intro
+    for block, want in zip(sec.blocks, (med, tail), strict=True):
+        fig = block.fig
+        assert fig["layout"]["barmode"] == "stack"
+        assert "[ms]" in fig["layout"]["yaxis"]["title"]["text"]
+        stacked = np.sum([values(t["y"]) for t in fig["data"]], axis=0)
+        assert stacked.tolist() == pytest.approx([sum(want["orbital"]), sum(want["terrestrial"])])
+    assert latency_section(_folder(tmp_path / "b", {}, {}), summary) is None

@@ -497,11 +497,57 @@ def _tornado(rows: list[dict[str, Any]], col: str, unit: str, eco: dict[str, Any
         f"(dashed). The {len(top)} largest swings of {len(ratios)}. {note}."))  # fmt: skip
 
 
+LATENCY_PARTS = ("access", "propagation", "transfer", "queueing", "compute")
+"""The parts of the time to first token, in the order the latency_components table adds them."""
+
+
+def latency_section(folder: Results, summary: dict[str, Any]) -> Section | None:
+    """What the time to first token is made of, per system: the mean of each part over the
+    median requests and over the slowest 1 % (latency_components, all regions, periods and
+    classes), with the run's own sentence on what drives each system's tail."""
+    cols = ["region", "system", "period", "class", "component", "median_ms", "tail_p99_ms"]
+    if not folder.has("latency_components", *cols):
+        return None
+    rows = [r for r in folder.read("latency_components", cols).to_pylist()
+            if r["region"] == "all" and r["period"] == "all" and r["class"] == "all"]  # fmt: skip
+    systems = list(dict.fromkeys(str(r["system"]) for r in rows))
+    if not systems:
+        return None
+    val = {(r["system"], r["component"]): r for r in rows}
+    sec = Section("sec-latency", "Latency: what the time to first token is made of")
+    sec.intro.append(
+        "Each bar is one system's mean time to first token over a set of requests, split into "
+        "access (last mile or user terminal), propagation (ground links, ISLs, fibre), payload "
+        "transfer, queueing and compute (prefill): left, the requests in the median's histogram "
+        "bin; right, the slowest 1 %. The parts add up to the total (latency_components table, "
+        "per region and class there)."
+    )
+    inf = _dict(_dict(summary.get("operations")).get("inference"))
+    for system in systems:
+        text = _dict(_dict(inf.get("tail_by_system")).get(system)).get("text")
+        if text:
+            sec.intro.append(str(text))
+    for key, title in (
+        ("median_ms", "Median requests"),
+        ("tail_p99_ms", "Slowest 1 % of requests"),
+    ):
+        fig = go.Figure()
+        for k, part in enumerate(LATENCY_PARTS):
+            ys = [_dict(val.get((sy, part))).get(key) for sy in systems]
+            fig.add_trace(go.Bar(x=[esc(sy) for sy in systems], y=ys, name=part,
+                                 marker_color=PALETTE[k % len(PALETTE)]))  # fmt: skip
+        fig.update_layout(barmode="stack")
+        _layout(fig, title, "time to first token [ms]")
+        sec.blocks.append(Figure(fig_dict(fig)))
+    return sec
+
+
 def story_sections(
     folder: Results, scenario: dict[str, Any], summary: dict[str, Any]
 ) -> list[Section]:
     """The story sections the folder can feed, in report order (economics is drawn inside the
     economics section by :func:`economics_story`)."""
-    out = [outage_section(folder, scenario), map_section(folder, scenario),
-           eo_section(folder), training_section(folder, scenario)]  # fmt: skip
+    out = [outage_section(folder, scenario), latency_section(folder, summary),
+           map_section(folder, scenario), eo_section(folder),
+           training_section(folder, scenario)]  # fmt: skip
     return [s for s in out if s is not None]

@@ -212,7 +212,8 @@ def tail_explanation(
     stranded = float(state.stranded_by.sum()) / admitted
     cap_drop = state.dropped["capacity"] / max(int(state.counts[..., 0].sum()), 1)
     short = cap_drop >= 0.01 or (utilisation is not None and utilisation > 0.5)
-    dark = eclipse_lost is not None and eclipse_lost >= 0.2 and eclipse_compute == "off"
+    dark = (system == "orbital" and eclipse_lost is not None and eclipse_lost >= 0.2
+            and eclipse_compute == "off")  # fmt: skip
     top = max(COMPONENTS, key=lambda c: tail[c])
     if top != "queueing":
         driver = top
@@ -233,8 +234,12 @@ def tail_explanation(
         f"requests {top} is {tail[top]:.0f} ms of {by['total'][12]:.0f} ms "
         f"({(share[top] or 0):.0%}), {cls_share[main_cls]:.0%} of them {main_cls!r}; "
         f"dropped for capacity {cap_drop:.1%} of requests, accelerator utilisation {util}, "
-        f"compute lost to eclipse {ecl} (eclipse_compute {eclipse_compute}), stranded "
-        f"{stranded:.2%} of admitted."
+        + (
+            f"compute lost to eclipse {ecl} (eclipse_compute {eclipse_compute}), "
+            if system == "orbital"
+            else ""
+        )
+        + f"stranded {stranded:.2%} of admitted."
     )
     return {
         "driver": driver,
