@@ -274,3 +274,14 @@ def test_latency_parts_stack_to_the_totals_of_the_table(tmp_path: Path) -> None:
         stacked = np.sum([values(t["y"]) for t in fig["data"]], axis=0)
         assert stacked.tolist() == pytest.approx([sum(want["orbital"]), sum(want["terrestrial"])])
     assert latency_section(_folder(tmp_path / "b", {}, {}), summary) is None
+
+
+def test_pattern_kpis_in_the_panel_name_their_instance() -> None:
+    from orbitcloud.report.answer import _kpi_numbers
+
+    kpis = {"eo_raw_downlink_downlinked_gb": 1680.0, "eo_orbital_edge_downlinked_gb": 33.6}
+    nums = _kpi_numbers(kpis, (r"eo_.+_downlinked_gb",))
+    assert [n["description"] for n in nums] == [
+        "data downlinked (raw downlink)",
+        "data downlinked (orbital edge)",
+    ]

@@ -26,3 +26,18 @@ def test_fifo_latency_of_a_hand_made_stream():
     np.testing.assert_allclose(wgt.sum(), 20.0)
     assert pending == 0.0
     assert left[0] == 0.0
+
+
+def test_answer_text_compares_the_two_modes_by_hand() -> None:
+    from orbitcloud.workloads.earth_observation import answer_text
+
+    out = {
+        "raw-downlink": {"insight_p50_min": 50.5, "downlinked_gb": 1680.0},
+        "orbital-edge": {"insight_p50_min": 16.25, "downlinked_gb": 33.6},
+    }
+    assert answer_text(out) == (
+        "Processing on board delivers insight 34.2 min sooner (median 16.2 vs 50.5 min from "
+        "capture) and downlinks 33.6 GB instead of 1,680.0 GB of raw data."
+    )
+    out["orbital-edge"]["insight_p50_min"] = None
+    assert answer_text(out) is None

@@ -92,6 +92,9 @@ class EoOps:
             ctx.kpis[f"eo_{key}_insight_p50_min"] = out[mode]["insight_p50_min"]
             dl = out[mode]["downlinked_gb"]
             ctx.kpis[f"eo_{key}_downlinked_gb"] = None if dl is None else round(dl, 3)
+        text = eo.answer_text(out)
+        if text:  # an inference run's answer, when there is one, takes the answer KPI
+            ctx.kpis.setdefault("answer", text)
         use = {m: np.vstack([u[m] for u in self.uses]) for m in eo.MODES}
         for mode in eo.MODES:
             out[mode].update(eo.network_summary(use[mode]))

@@ -124,6 +124,18 @@ def format_number(value: Any, unit: str = "") -> str:
     return text if unit in ("", "1") else f"{text} {unit}"
 
 
+def _described(name: str, k: Any) -> str:
+    """The registry's description of KPI ``name``, with the instance a pattern KPI stands for
+    (``eo_<mode>_downlinked_gb`` as ``eo_edge_downlinked_gb``: "data downlinked (edge)")."""
+    if k is None:
+        return ""
+    m = re.fullmatch(r"(.*)<[a-z_]+>(.*)", k.name)
+    if m is None or not name.startswith(m.group(1)) or not name.endswith(m.group(2)):
+        return str(k.description)
+    inst = name[len(m.group(1)) : len(name) - len(m.group(2))]
+    return f"{k.description} ({inst.replace('_', ' ')})"
+
+
 def _kpi_numbers(kpis: dict[str, Any], wanted: tuple[str, ...]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     seen: set[str] = set()
@@ -135,7 +147,7 @@ def _kpi_numbers(kpis: dict[str, Any], wanted: tuple[str, ...]) -> list[dict[str
             seen.add(name)
             k = lookup(name)
             out.append({"name": name, "value": kpis[name], "unit": k.unit if k else "",
-                        "description": k.description if k else ""})  # fmt: skip
+                        "description": _described(name, k)})  # fmt: skip
             if len(out) >= MAX_NUMBERS:
                 return out
     return out

@@ -343,6 +343,20 @@ def advance_routed(
     return Backlog(raw_b, unproc_b, prod_b), out, use
 
 
+def answer_text(out: dict[str, dict[str, Any]]) -> str | None:
+    """One sentence comparing the two modes of :func:`insight_summary`'s result: median time
+    from capture to insight and data downlinked (None when either mode has no median)."""
+    raw, edge = out.get("raw-downlink", {}), out.get("orbital-edge", {})
+    r_t, e_t = raw.get("insight_p50_min"), edge.get("insight_p50_min")
+    if r_t is None or e_t is None:
+        return None
+    r_gb, e_gb = raw.get("downlinked_gb") or 0.0, edge.get("downlinked_gb") or 0.0
+    sooner = "sooner" if e_t < r_t else "later"
+    return (f"Processing on board delivers insight {abs(r_t - e_t):.1f} min {sooner} (median "
+            f"{e_t:.1f} vs {r_t:.1f} min from capture) and downlinks {e_gb:,.1f} GB instead of "
+            f"{r_gb:,.1f} GB of raw data.")  # fmt: skip
+
+
 def insight_summary(
     captured_b: np.ndarray,
     raw_done_b: np.ndarray,
