@@ -162,3 +162,30 @@ def test_no_compute_section_without_compute(tmp_path: Path) -> None:
         t.append_column("capacity", pa.array(np.zeros(6))), tmp_path / "sat_state.parquet"
     )
     assert compute_section(Results(tmp_path, partial=True)) is None
+
+
+def test_spacecraft_plots_keep_unlike_constellations_apart(tmp_path: Path) -> None:
+    # satellites 0, 1: constellation "bus" at 100 and 300 W; satellite 2: "tpu" at 5,000 W;
+    # pooled, the median would be 300 W and the 95 % point near 4,530 W
+    n_t = 3
+    t = pa.table({
+        "time": pa.array(np.repeat(np.arange(n_t), 3) * 60_000, pa.int64()).cast(
+            pa.timestamp("ms", tz="UTC")),
+        "sat": pa.array(np.tile(np.arange(3), n_t), pa.int32()),
+        "power_w": np.tile([100.0, 300.0, 5000.0], n_t),
+    })  # fmt: skip
+    pq.write_table(t, tmp_path / "sat_state.parquet")
+    sats = pa.table({"sat": pa.array([0, 1, 2], pa.int32()), "source": ["bus", "bus", "tpu"]})
+    pq.write_table(sats, tmp_path / "satellites.parquet")
+    sec = spacecraft_section(Results(tmp_path, partial=True))
+    assert sec is not None
+    fig = sec.blocks[0].fig
+    medians = {tr["name"]: tr["y"] for tr in fig["data"] if tr["name"].endswith("median")}
+    assert set(medians) == {"bus median", "tpu median"}
+    for name, want in (("bus median", 200.0), ("tpu median", 5000.0)):
+        v = medians[name]
+        if isinstance(v, dict):  # plotly's typed-array JSON
+            import base64
+
+            v = np.frombuffer(base64.b64decode(v["bdata"]), dtype=v["dtype"])
+        assert np.allclose(np.asarray(v, float), want), name

@@ -762,17 +762,60 @@ def spacecraft_section(folder: Results) -> Section | None:
     if not present:
         return None
     sec = Section("sec-spacecraft", "Spacecraft: power, battery, temperature, dose")
+    names = [p[0] for p in present]
+    positive = tuple(p[0] for p in present if p[4])
+    groups = _constellation_masks(folder)
+    if len(groups) > 1:  # unlike constellations are never pooled: one band per constellation
+        sec.intro.append(
+            "Per constellation at each time step: median and 5–95 % band of its satellites "
+            "(from sat_state; satellites.source names the constellation)."
+        )
+        by = {g: stream_time_stats(folder, "sat_state", names, positive_only=positive,
+                                   include=m) for g, m in groups.items()}  # fmt: skip
+        for col, title, unit, _, log in present:
+            fig = _groups_figure({g: st[col] for g, st in by.items()}, title, unit, log)
+            sec.blocks.append(Figure(fig_dict(fig)))
+        return sec
     sec.intro.append(
         "Across all satellites at each time step: median, mean, 5–95 % band and min–max "
         "(from sat_state)."
     )
-    stats = stream_time_stats(  # streamed by time step: memory independent of duration
-        folder, "sat_state", [p[0] for p in present], positive_only=tuple(p[0] for p in present
-                                                                         if p[4])
-    )  # fmt: skip
+    stats = stream_time_stats(folder, "sat_state", names, positive_only=positive)  # streamed
     for col, title, unit, _, log in present:
         sec.blocks.append(Figure(fig_dict(_stats_figure(stats[col], title, unit, log))))
     return sec
+
+
+def _constellation_masks(folder: Results) -> dict[str, np.ndarray]:
+    """Satellite index -> in this constellation, per constellation (``satellites.source``);
+    empty when the folder does not say."""
+    if not folder.has("satellites", "sat", "source"):
+        return {}
+    st = folder.read("satellites", ["sat", "source"])
+    sat = st["sat"].to_numpy()
+    src = np.array([str(x) for x in st["source"].to_pylist()])
+    n = int(sat.max()) + 1 if len(sat) else 0
+    out = {}
+    for g in dict.fromkeys(src.tolist()):
+        m = np.zeros(n, bool)
+        m[sat[src == g]] = True
+        out[g] = m
+    return out
+
+
+def _groups_figure(stats: dict[str, TimeStats], title: str, unit: str, log: bool) -> go.Figure:
+    """Each constellation's median line and 5–95 % band, in its own colour."""
+    fig = go.Figure()
+    for i, (g, st) in enumerate(stats.items()):
+        x = plot_times(st.times_ms)
+        colour = PALETTE[i % len(PALETTE)]
+        _band(fig, x, st.quantiles[0.05], st.quantiles[0.95], colour, f"{esc(g)} 5–95 %")
+        fig.add_trace(go.Scatter(x=x, y=st.quantiles[0.5], name=f"{esc(g)} median",
+                                 line={"color": colour, "width": 2}))  # fmt: skip
+    _layout(fig, title, unit, TIME)
+    if log:
+        fig.update_yaxes(type="log", exponentformat="power")
+    return fig
 
 
 # ---- compute delivered and lost -------------------------------------------------------------------

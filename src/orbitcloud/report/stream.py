@@ -107,17 +107,28 @@ def stream_time_stats(
     qs: tuple[float, ...] = (0.05, 0.5, 0.95),
     positive_only: tuple[str, ...] = (),
     batch_rows: int | None = None,
+    include: np.ndarray | None = None,
 ) -> dict[str, TimeStats]:
     """:func:`~orbitcloud.report.columns.per_time_stats` of each of ``columns`` of ``table``
     over its rows at each time, in one streamed pass; values <= 0 of the columns in
-    ``positive_only`` are left out (a log axis)."""
+    ``positive_only`` are left out (a log axis), and so are the rows of satellites where
+    ``include`` (a boolean per satellite index, the table's ``sat`` column) is False."""
     parts: dict[str, list[TimeStats]] = {c: [] for c in columns}
-    for block in step_blocks(folder, table, ["time", *columns], batch_rows):
+    read = ["time", *columns] + (["sat"] if include is not None else [])
+    for block in step_blocks(folder, table, read, batch_rows):
         t = to_ms(block["time"])
+        keep = None
+        if include is not None:
+            sat = block["sat"].to_numpy()
+            keep = np.zeros(len(sat), bool)
+            ok = (sat >= 0) & (sat < len(include))
+            keep[ok] = include[sat[ok]]
         for c in columns:
             v = to_float(block[c])
             if c in positive_only:
                 v = np.where(v > 0, v, np.nan)
+            if keep is not None:
+                v = np.where(keep, v, np.nan)
             parts[c].append(per_time_stats(t, v, qs))
     return {c: concat_stats(p, qs) for c, p in parts.items()}
 
