@@ -361,14 +361,7 @@ class Results:
         """
         self._require(name)
         if columns is not None:
-            have = self.schema(name).names
-            missing = [c for c in columns if c not in have]
-            if missing:
-                raise OrbitcloudInputError(
-                    f"table {name!r} has no column(s) {', '.join(map(repr, missing))}; its "
-                    f"columns: {', '.join(have)}",
-                    self.path,
-                )
+            self._require_columns(name, columns)
         if filter is None:
             return pq.read_table(self._file(name), columns=columns)
         import pyarrow.dataset as ds
@@ -384,6 +377,18 @@ class Results:
             return frag.to_table(columns=columns, filter=filter)  # no row group: empty table
         return pa.concat_tables(parts)
 
+    def _require_columns(self, name: str, columns: list[str]) -> None:
+        """An input error naming the columns table ``name`` has, if one of ``columns`` is not
+        among them."""
+        have = self.schema(name).names
+        missing = [c for c in columns if c not in have]
+        if missing:
+            raise OrbitcloudInputError(
+                f"table {name!r} has no column(s) {', '.join(map(repr, missing))}; its "
+                f"columns: {', '.join(have)}",
+                self.path,
+            )
+
     def iter_batches(
         self, name: str, columns: list[str], batch_rows: int | None = None
     ) -> Iterator[pa.RecordBatch]:
@@ -394,14 +399,7 @@ class Results:
         run of 5 days has 302 M rows of positions.
         """
         self._require(name)
-        have = self.schema(name).names
-        missing = [c for c in columns if c not in have]
-        if missing:
-            raise OrbitcloudInputError(
-                f"table {name!r} has no column(s) {', '.join(map(repr, missing))}; its "
-                f"columns: {', '.join(have)}",
-                self.path,
-            )
+        self._require_columns(name, columns)
         rows = max(int(batch_rows or STREAM_BATCH_ROWS), 1)
         pf = pq.ParquetFile(self._file(name))
         # one row group at a time: ParquetFile.iter_batches holds memory that grows with the
