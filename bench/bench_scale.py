@@ -20,7 +20,10 @@ sunlit, the spacecraft models and the HTML report, as the built-in ships -- and 
 Goal (issue 19): ``starlink-gen2``, 24 h at 60 s, positions + sunlit + spacecraft + report,
 under 90 s and 2 GB peak. ``--quick`` runs 10k satellites for 1 hour (< 60 s).
 
-Run: ``python bench/bench_scale.py [--quick] [--repeat]``; ``orbitcloud bench`` runs it too.
+``--routes``: the same chain at 42k with +Grid ISLs, the 100 most populous cities and all 4,950
+pairs routed, run for 1 h and 3 h and extrapolated to a day (goal: under 5 minutes).
+
+Run: ``python bench/bench_scale.py [--quick] [--repeat] [--routes]``; ``orbitcloud bench`` runs it too.
 """
 
 from __future__ import annotations
@@ -46,8 +49,10 @@ GOAL_SECONDS = 90.0
 GOAL_PEAK_MB = 2048.0
 
 
-def scenario_doc(n_sat: int, hours: float) -> dict:
-    """``starlink-gen2`` cut to its first ``n_sat`` satellites and ``hours`` hours."""
+def scenario_doc(n_sat: int, hours: float, routed: bool = False) -> dict:
+    """``starlink-gen2`` cut to its first ``n_sat`` satellites and ``hours`` hours; ``routed``:
+    with +Grid ISLs in every shell, the 100 most populous cities (25 deg elevation) and all
+    4,950 pairs routed every step (issue 19's second goal)."""
     doc = load_scenario("starlink-gen2").model_dump(mode="json", exclude_unset=True)
     shells, left = [], n_sat
     for c in doc["constellations"]:
@@ -62,6 +67,12 @@ def scenario_doc(n_sat: int, hours: float) -> dict:
     doc["name"] = f"starlink-gen2-{n_sat}"
     doc["time"].pop("duration_h", None)
     doc["time"]["duration_s"] = hours * 3600.0
+    if routed:
+        for c in doc["constellations"]:
+            c["isl"] = {"topology": "plus-grid"}
+        doc["name"] += "-routed"
+        doc["ground"] = {"cities": {"top": 100}, "link": {"min_elevation_deg": 25}}
+        doc["network"] = {"routes": "all"}
     return doc
 
 
@@ -97,14 +108,14 @@ def _stages(run: dict, startup: float) -> dict[str, float]:
     return stages
 
 
-def measure(n_sat: int, hours: float, repeats: int, tmp: Path) -> dict:
-    doc = scenario_doc(n_sat, hours)
+def measure(n_sat: int, hours: float, repeats: int, tmp: Path, routed: bool = False) -> dict:
+    doc = scenario_doc(n_sat, hours, routed)
     path = tmp / f"{doc['name']}.yaml"
     path.write_text(dump_yaml(doc), encoding="utf-8")
     runs, bases = [], []
     for i in range(repeats):  # alternate: a busy machine hits both alike
         bases.append(bare_sgp4_seconds(doc))
-        runs.append(run_once(path, tmp / f"out-{n_sat}-{i}"))
+        runs.append(run_once(path, tmp / f"out-{doc['name']}-{hours:g}-{i}"))
     startup = startup_seconds()
     per_stage = [_stages(r, startup) for r in runs]
     med = statistics.median(r["seconds"] for r in runs)
@@ -154,8 +165,36 @@ def run(quick: bool = False, repeats: int = 1) -> list[dict]:
     return out
 
 
+def run_routed(hours: tuple[float, float] = (1.0, 3.0), repeats: int = 1) -> list[dict]:
+    """The whole chain with routing at 42k (+Grid, 100 cities, all pairs) for two lengths,
+    extrapolated to a day along the line through them (fixed costs -- start-up, pair plan,
+    the report's page -- counted once): goal under 5 minutes (issue 19)."""
+    load = os.getloadavg()[0]
+    with tempfile.TemporaryDirectory(prefix="bench_scale_routed_") as tmp_s:
+        ms = [measure(SIZES[-1], h, repeats, Path(tmp_s), routed=True) for h in hours]
+    per_h = (ms[1]["seconds"] - ms[0]["seconds"]) / (hours[1] - hours[0])
+    day = ms[0]["seconds"] + per_h * (24.0 - hours[0])
+    return [{
+        "name": f"starlink-gen2 ({ms[0]['satellites']:,} satellites) + Grid ISLs, 100 cities, "
+                "all 4,950 pairs routed, 60 s steps, whole chain with the report: a day "
+                f"extrapolated from {hours[0]:g} h and {hours[1]:g} h",
+        "seconds": round(day, 1),
+        "measured_s": {f"{h:g}h": round(m["seconds"], 1) for h, m in zip(hours, ms, strict=True)},
+        "stages_s": {f"{h:g}h": m["stages_s"] for h, m in zip(hours, ms, strict=True)},
+        "baseline": "bare single-core SatrecArray.sgp4 of the same day (scaled from the runs)",
+        "baseline_seconds": round(ms[1]["baseline_seconds"] * 24.0 / hours[1], 1),
+        "goal": "< 300 s for the day (issue 19)",
+        "ok": day < 300.0,
+        "peak_rss_mb": round(max(m["peak_mb"] for m in ms), 1),
+        "load_average_1min_at_start": round(load, 2),
+    }]  # fmt: skip
+
+
 if __name__ == "__main__":
     args = sys.argv[1:]
+    if "--routes" in args:
+        print(json.dumps(run_routed(repeats=3 if "--repeat" in args else 1), indent=2))
+        sys.exit(0)
     print(
         json.dumps(run(quick="--quick" in args, repeats=3 if "--repeat" in args else 1), indent=2)
     )
