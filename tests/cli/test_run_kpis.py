@@ -92,10 +92,13 @@ def test_run_prints_the_answer_panel_first(tiny: Path) -> None:
     assert r.exit_code == 0, r.output
     lines = r.stdout.splitlines()
     assert lines[0] == "Question: Is the shell up?"
-    # key numbers with their units before the KPI table
-    assert " km" in lines[1]
-    assert "altitude_min_km = " in lines[1]
-    assert lines.index(lines[1]) < next(i for i, ln in enumerate(lines) if "key figures" in ln)
+    # the design verdict of a satellites-only run, then its key numbers with their units,
+    # before the KPI table
+    assert lines[1].startswith("Answer: shell (")
+    assert " holds over the 1 h run" in lines[1]
+    assert "dose over the run = " in lines[2]
+    assert " rad(Si)/yr" in lines[2]
+    assert next(i for i, ln in enumerate(lines) if "key figures" in ln) > 2
     summary = json.loads(Path("q/summary.json").read_text(encoding="utf-8"))
     assert summary["answer_panel"]["question"] == "Is the shell up?"
     r = runner.invoke(app, ["run", str(tiny), "--json", "--out", "qj"])

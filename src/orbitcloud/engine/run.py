@@ -26,6 +26,7 @@ from orbitcloud.astro.timescales import TimeGrid
 from orbitcloud.engine.context import MemorySink, RunContext, TableSink
 from orbitcloud.engine.contract import GeometryRecord, Records, Stage, order_stages
 from orbitcloud.engine.stage_geometry import GeometryStage
+from orbitcloud.engine.verdicts import add_run_verdicts
 from orbitcloud.scenario.errors import OrbitcloudInputError
 from orbitcloud.scenario.model import Scenario
 
@@ -226,6 +227,7 @@ def simulate(
         t1 = time.perf_counter()
         st.finish(final, ctx)
         t_stage[st.name] += time.perf_counter() - t1
+    add_run_verdicts(ctx, stages)  # design and network verdicts of a run without a story
     if observe:
         observe(final)
     timings["geometry"] = t_geo
