@@ -201,7 +201,25 @@ def dose_rate_from_weights(
     ----------
     Module docstring (AP-8 MIN / AE-8 MAX, SHIELDOSE-2-style dose-depth).
     """
-    cp, ce, ch = depth_dose_coefficients(shield_mm_al)
+    return dose_rate_from_coefficients(
+        weights, depth_dose_coefficients(shield_mm_al), electron_multiplier, proton_multiplier
+    )
+
+
+def dose_rate_from_coefficients(
+    weights: tuple[np.ndarray, np.ndarray, np.ndarray],
+    coefficients: tuple[np.ndarray, ...],
+    electron_multiplier: np.ndarray | float = 1.0,
+    proton_multiplier: np.ndarray | float = 1.0,
+) -> np.ndarray:
+    """:func:`dose_rate_from_weights` with the shield's :func:`depth_dose_coefficients` given
+    (a caller that doses many chunks behind the same shields computes them once) [rad(Si)/s].
+
+    References
+    ----------
+    :func:`dose_rate_from_weights`.
+    """
+    cp, ce, ch = coefficients
     w_p, w_e, w_h = weights
     return (cp * proton_multiplier) * w_p + ce * w_e + (ch * electron_multiplier) * w_h
 

@@ -115,13 +115,16 @@ def environment_rows(
     out = {name: np.empty((n_t, n)) for name in _FIELDS}
     saa = np.empty((n_t, n), bool)
     rows = max(1, block_elements // max(n, 1))
+    # depth curves of the shields: per satellite, once per call (not per block)
+    coef = (radiation.depth_dose_coefficients(params.shield_mm),
+            radiation.depth_dose_coefficients(params.coverglass_mm))  # fmt: skip
     for r0 in range(0, n_t, rows):
         sl = slice(r0, min(n_t, r0 + rows))
         part = _rows(
             r_teme_m[sl], v_teme_m_s[sl], sun_teme_m[sl], sunlit[sl], valid[sl],
             (weights[0][sl], weights[1][sl], weights[2][sl]),
             electron_multiplier[sl, None], proton_multiplier[sl, None], params,
-            earth_ir_w_m2, albedo,
+            earth_ir_w_m2, albedo, coef,
         )  # fmt: skip
         for name in _FIELDS:
             out[name][sl] = part[name]
@@ -146,17 +149,18 @@ def _rows(
     p: FleetParams,
     earth_ir_w_m2: float,
     albedo: float,
+    coef: tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...]],
 ) -> dict[str, np.ndarray]:
-    """:func:`environment_rows` on one block of rows (arrays as there, multipliers (rows, 1))."""
+    """:func:`environment_rows` on one block of rows (arrays as there, multipliers (rows, 1));
+    ``coef``: the depth-dose coefficients of the shield and of the cover glass."""
     allv = bool(valid.all())
     w = (_masked(valid, allv, weights[0], 0.0),
          _masked(valid, allv, weights[1], 0.0),
          _masked(valid, allv, weights[2], 0.0))  # fmt: skip
-    cp, _, _ = radiation.depth_dose_coefficients(p.shield_mm)
     out = {
-        "dose_rate_rad_s": radiation.dose_rate_from_weights(w, p.shield_mm, m_e, m_p),
-        "cell_dose_rate_rad_s": radiation.dose_rate_from_weights(w, p.coverglass_mm, m_e, m_p),
-        "proton_dose_rate_rad_s": cp * m_p * w[0],
+        "dose_rate_rad_s": radiation.dose_rate_from_coefficients(w, coef[0], m_e, m_p),
+        "cell_dose_rate_rad_s": radiation.dose_rate_from_coefficients(w, coef[1], m_e, m_p),
+        "proton_dose_rate_rad_s": coef[0][0] * m_p * w[0],
     }
     rn, irr0, sh, sr, cz = power.sun_geometry(r, v, sun)
     sunlit = _masked(valid, allv, sunlit0, 0.0)

@@ -95,17 +95,44 @@ def array_cosine(
     (2020-05-04).
     """
     sh, sr = sun_dot_h, sun_dot_r
-    single = np.where(
-        sh * sh < SINGLE_AXIS_YAW_SIN2,
-        np.sqrt(np.clip(1.0 - sh * sh, 0.0, 1.0)),
-        np.sqrt(np.clip(sh * sh + sr * sr, 0.0, 1.0)),
-    )
-    body = np.select(
-        [normal_code == 0, normal_code == 1, normal_code == 2],
-        [np.maximum(sr, 0.0), np.maximum(sh, 0.0), np.maximum(-sh, 0.0)],
-        np.abs(sh),
-    )
-    return np.select([pointing_code == 0, pointing_code == 1], [np.ones_like(sh), single], body)
+
+    def single() -> np.ndarray:
+        return np.where(
+            sh * sh < SINGLE_AXIS_YAW_SIN2,
+            np.sqrt(np.clip(1.0 - sh * sh, 0.0, 1.0)),
+            np.sqrt(np.clip(sh * sh + sr * sr, 0.0, 1.0)),
+        )
+
+    bodies = (lambda: np.maximum(sr, 0.0), lambda: np.maximum(sh, 0.0),
+              lambda: np.maximum(-sh, 0.0), lambda: np.abs(sh))  # fmt: skip
+
+    def body() -> np.ndarray:
+        code = uniform_code(normal_code, sh, sr)
+        if code is not None:  # one body normal for the whole fleet: that branch only
+            return bodies[code if code in (0, 1, 2) else 3]()
+        return np.select([normal_code == 0, normal_code == 1, normal_code == 2],
+                         [f() for f in bodies[:3]], bodies[3]())  # fmt: skip
+
+    code = uniform_code(pointing_code, sh, sr)
+    if code is not None:  # one pointing mode (the usual fleet): the same values, one branch
+        return np.ones_like(sh) if code == 0 else single() if code == 1 else body()
+    return np.select([pointing_code == 0, pointing_code == 1], [np.ones_like(sh), single()],
+                     body())  # fmt: skip
+
+
+def uniform_code(code: np.ndarray, *like: np.ndarray) -> int | None:
+    """The integer code when every satellite has the same one and ``like`` are float64 arrays
+    of one shape that the codes broadcast to (then a per-satellite ``np.select`` on the code
+    returns exactly the one branch's array: evaluating only that branch gives the same values),
+    else None."""
+    c = np.asarray(code)
+    if c.size == 0 or not all(isinstance(x, np.ndarray) and x.dtype == np.float64 for x in like):
+        return None
+    shape = like[0].shape
+    if any(x.shape != shape for x in like) or np.broadcast_shapes(c.shape, shape) != shape:
+        return None
+    first = c.flat[0]
+    return int(first) if bool((c == first).all()) else None
 
 
 def sun_geometry(r_m: np.ndarray, v_m_s: np.ndarray, r_sun_m: np.ndarray) -> tuple[np.ndarray, ...]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from orbitcloud.spacecraft.power import STEFAN_BOLTZMANN
+from orbitcloud.spacecraft.power import STEFAN_BOLTZMANN, uniform_code
 
 ORIENTATION_CODES = {"edge_on": 0, "nadir": 1, "zenith": 2}
 
@@ -136,20 +136,34 @@ def radiator_environment_w(
             earth_view_factor_nadir(r_over_re),
         )
     f_perp, f_nad = view_factors
-    up = np.maximum(sun_zenith_cos, 0.0)
-    down = np.maximum(-sun_zenith_cos, 0.0)
     alb = albedo * irradiance_w_m2 * np.maximum(sub_solar_cos, 0.0)
-    sides = np.where(two_sided, 2.0, 1.0)
+
+    def up() -> np.ndarray:
+        return np.maximum(sun_zenith_cos, 0.0)
+
+    def down() -> np.ndarray:
+        return np.maximum(-sun_zenith_cos, 0.0)
 
     def earth(f: np.ndarray) -> np.ndarray:
         return emissivity * earth_ir_w_m2 * f + absorptance * alb * f
 
-    edge = sides * (earth(f_perp) + absorptance * irradiance_w_m2 * sun_incidence)
-    nadir = earth(f_nad) + absorptance * irradiance_w_m2 * down
-    nadir = nadir + np.where(two_sided, absorptance * irradiance_w_m2 * up, 0.0)
-    zen = absorptance * irradiance_w_m2 * up
-    zen = zen + np.where(two_sided, earth(f_nad) + absorptance * irradiance_w_m2 * down, 0.0)
-    q = np.select([orientation_code == 0, orientation_code == 1], [edge, nadir], zen)
+    def edge() -> np.ndarray:
+        sides = np.where(two_sided, 2.0, 1.0)
+        return sides * (earth(f_perp) + absorptance * irradiance_w_m2 * sun_incidence)
+
+    def nadir() -> np.ndarray:
+        q = earth(f_nad) + absorptance * irradiance_w_m2 * down()
+        return q + np.where(two_sided, absorptance * irradiance_w_m2 * up(), 0.0)
+
+    def zenith() -> np.ndarray:
+        q = absorptance * irradiance_w_m2 * up()
+        return q + np.where(two_sided, earth(f_nad) + absorptance * irradiance_w_m2 * down(), 0.0)
+
+    code = uniform_code(orientation_code, alb, sun_zenith_cos, f_perp, f_nad)
+    if code is not None:  # one orientation for the whole fleet: that branch only, same values
+        q = (edge, nadir)[code]() if code in (0, 1) else zenith()
+    else:
+        q = np.select([orientation_code == 0, orientation_code == 1], [edge(), nadir()], zenith())
     return q * area_m2
 
 
@@ -166,12 +180,13 @@ def _solve_radiator(
     upper = np.minimum(np.sqrt(np.sqrt(rhs / k_rad)), rhs / lin)
     upper = np.maximum(upper, 1e-3)
     t = np.clip(t_start, 1e-3, upper)
+    k4 = 4.0 * k_rad  # loop-invariant (the same product as 4.0 * k_rad inside the loop)
     for i in range(iters):
         t2 = t * t
         f = k_rad * t2 * t2 + lin * t - rhs
-        step = f / (4.0 * k_rad * t2 * t + lin)
+        step = f / (k4 * t2 * t + lin)
         t = np.minimum(t - step, upper)  # upper >= root: stays right of it
-        if i >= 1 and np.all(np.abs(step) <= 1e-10 * t):
+        if i >= 1 and (np.abs(step) <= 1e-10 * t).all():
             break  # quadratic convergence: the next step would be far below 1e-10 K/K
     return np.maximum(t, 0.0)
 
