@@ -94,7 +94,7 @@ def test_run_prints_the_answer_panel_first(tiny: Path) -> None:
     assert lines[0] == "Question: Is the shell up?"
     # the design verdict of a satellites-only run, then its key numbers with their units,
     # before the KPI table
-    assert lines[1].startswith("Answer: shell (")
+    assert lines[1].startswith("Answer: The shell constellation (")
     assert " holds over the 1 h run" in lines[1]
     assert "dose over the run = " in lines[2]
     assert " rad(Si)/yr" in lines[2]

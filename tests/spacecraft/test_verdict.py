@@ -102,7 +102,9 @@ def _flip(v: dict, assumption: str) -> dict:
 
 def test_a_design_that_holds_states_its_margins():
     v = _verdict(_design(), _measured())
-    assert v["text"].startswith("shell (custom design, 10 satellites with 4 x custom accelerator")
+    assert v["text"].startswith(
+        "The shell constellation (custom design, 10 satellites with 4 x custom accelerator"
+    )
     assert " holds over the 2 h run: " in v["text"]
     assert "38.1 K under the 358.1 K limit" in v["text"]  # 358.15 - 320.0
     assert "70.0 % or more (floor 20.0 %)" in v["text"]

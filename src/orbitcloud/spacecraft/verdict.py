@@ -218,14 +218,15 @@ def _acc_name(d: SpacecraftSpec) -> str:
 
 
 def _label(g: DesignGroup) -> str:
-    """``shell (starlink-class, 144 satellites without accelerators)``, or for a design that
-    several constellations share ``The starlink-class design of 17 constellations (...)``."""
+    """``The shell constellation (starlink-class, 144 satellites without accelerators)``, or
+    for a design that several constellations share ``The starlink-class design of 17
+    constellations (...)``."""
     d, n = g.design, len(g.names)
     kit = (f"with {d.compute.count} x {_acc_name(d)}" if d.compute.accelerator_spec()
            else "without accelerators")  # fmt: skip
     sats = f"{g.measured.satellites:,} satellites {kit}"
     if n == 1:
-        return f"{g.names[0]} ({g.preset or 'custom design'}, {sats})"
+        return f"The {g.names[0]} constellation ({g.preset or 'custom design'}, {sats})"
     return f"The {g.preset or 'custom'} design of {n} constellations ({sats})"
 
 
