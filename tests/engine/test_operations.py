@@ -195,6 +195,28 @@ def test_every_request_is_served_queued_or_dropped(which, remote, disaster):
         )
 
 
+def test_step_percentiles_are_null_without_admissions_and_bracket_the_run(disaster):
+    """requests.latency_p50_ms/p95_ms: null (never NaN) exactly where nothing was admitted (the
+    terrestrial side in the outage region during the outage), p50 <= p95, and the run's
+    percentile of a (system, region, class) in region_metrics lies between the smallest and the
+    largest of its steps' (the CDF of the run is the admitted-weighted mean of the steps' CDFs,
+    bin by bin, so its quantile cannot leave their range)."""
+    _, _, sink = disaster
+    req = sink.table("requests").to_pandas()
+    for q in ("p50", "p95"):
+        col = req[f"latency_{q}_ms"]
+        assert not np.isnan(col.to_numpy(dtype=float)[col.notna().to_numpy()]).any()
+        np.testing.assert_array_equal(col.isna().to_numpy(), (req.admitted == 0).to_numpy())
+    assert ((req.admitted == 0) & (req.system == "terrestrial")).any()  # the outage
+    ok = req.admitted > 0
+    assert (req.latency_p50_ms[ok] <= req.latency_p95_ms[ok]).all()
+    for (system, region, cls), g in req[ok].groupby(["system", "region", "class"], observed=True):
+        run_row = metrics(sink, region, system, "all", cls)
+        for q in ("p50", "p95"):
+            steps = g[f"latency_{q}_ms"]
+            assert steps.min() * (1 - 1e-9) <= run_row[f"{q}_ms"] <= steps.max() * (1 + 1e-9)
+
+
 def test_every_joule_is_accounted(remote):
     _, ctx, _ = remote
     for s in ctx.summary["operations"]["inference"]["systems"].values():

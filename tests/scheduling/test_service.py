@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from orbitcloud.scheduling import Placement, StepView, make_policy
 from orbitcloud.scheduling import metrics as mt
 from orbitcloud.scheduling import service as svc
+from orbitcloud.workloads.latency import N_BINS, hist_percentiles, latency_bin
 
 N_SAT, N_DC, N_CELL, N_CLASS, N_REG = 6, 2, 4, 3, 2
 DT = 60.0
@@ -338,3 +339,53 @@ def test_no_request_is_admitted_with_a_wait_above_its_class_limit(policy, seed, 
     arr, wait, _, _ = svc._place(state, ss[-1], pol, p)
     over = (arr > 0) & (wait > p.max_wait_s[None, :] * (1 + 1e-9))
     assert not over.any(), wait[over]
+
+
+# ------------------------------------------------------------------ per-step percentiles (requests)
+def test_step_percentiles_of_literal_latencies_by_hand():
+    """Two steps on one satellite, as in :func:`test_latency_components_by_hand`: cell 0 sees
+    10 + 20 + 112.245 + 200 = 342.245 ms, cell 1 842.245 ms (11 requests of 1 s per 60 s step,
+    all served within the step, so each step starts empty and waits 11/98 s).
+    Step 0: 10 at 342 ms, 1 at 842 ms: p50 is the 5.5th of 11 -> 342 ms, p95 the 10.45th ->
+    842 ms. Step 1: 1 at 342 ms, 10 at 842 ms: p50 and p95 842 ms. The run: 11 and 11, p50 at
+    342 ms, p95 at 842 ms."""
+    lo, hi = 10 + 20 + 11.0 / 98.0 * 1e3 + 200, 10 + 520 + 11.0 / 98.0 * 1e3 + 200
+    ss = [_one_sat([10, 1], k=0), _one_sat([1, 10], k=1)]
+    end, rows = svc.advance(svc.ServiceState.empty(1, 1, 1), ss, _Fixed(), _one_sat_params())
+    got = [(r.latency_p50_ms[0], r.latency_p95_ms[0]) for r in rows]
+    assert got[0] == pytest.approx((lo, hi), rel=HIST_BIN)
+    assert got[1] == pytest.approx((hi, hi), rel=HIST_BIN)
+    # the same bins as region_metrics: histograms of the literal latencies, summed over the
+    # steps, give region_metrics' percentiles exactly
+    bins = latency_bin(np.array([lo, hi]))
+    h0, h1 = np.zeros(N_BINS), np.zeros(N_BINS)
+    np.add.at(h0, bins, [10, 1])
+    np.add.at(h1, bins, [1, 10])
+    assert got[0] == tuple(hist_percentiles(h0, (50, 95)))
+    assert got[1] == tuple(hist_percentiles(h1, (50, 95)))
+    (row,) = [r for r in mt.region_metric_rows("orbital", end, ["r"], ["c"], False)
+              if r[0] == "r" and r[3] == "c"]  # fmt: skip
+    rec = dict(zip(mt.ROW_FIELDS, row, strict=True))
+    assert [rec["p50_ms"], rec["p95_ms"]] == hist_percentiles(h0 + h1, (50, 95))
+    assert rec["p50_ms"] == pytest.approx(lo, rel=HIST_BIN)
+    assert rec["p95_ms"] == pytest.approx(hi, rel=HIST_BIN)
+
+
+@given(seed=st.integers(0, 2**31), load=st.sampled_from([1.0, 60.0, 3000.0]))
+@settings(max_examples=10, deadline=None)
+def test_step_percentiles_are_read_from_the_state_histogram_bins(seed, load):
+    """Each row's p50/p95 is the percentile of what the step added to ``ServiceState.hist``
+    for its region and class (so they add up to region_metrics); NaN exactly where none was
+    admitted; p50 <= p95."""
+    pol, p, state = make_policy("nearest"), params(), empty()
+    for s in steps(seed, 6, load):
+        after, (row,) = svc.advance(state, [s], pol, p)
+        added = (after.hist - state.hist).sum(axis=1).reshape(N_REG * N_CLASS, N_BINS)
+        none = row.admitted == 0
+        np.testing.assert_array_equal(np.isnan(row.latency_p50_ms), none)
+        np.testing.assert_array_equal(np.isnan(row.latency_p95_ms), none)
+        assert (row.latency_p50_ms[~none] <= row.latency_p95_ms[~none]).all()
+        for r in np.flatnonzero(~none):
+            want = hist_percentiles(added[r], (50, 95))
+            assert [row.latency_p50_ms[r], row.latency_p95_ms[r]] == want
+        state = after

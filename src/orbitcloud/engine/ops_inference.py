@@ -185,9 +185,10 @@ class InferenceOps:
         size = n_reg * n_c
         ks = np.repeat([r[0] for r in rows], size)
         wi = np.repeat([r[1] for r in rows], size)
-        req, adm, drp, lat, vio = (np.concatenate([getattr(r[2], f) for r in rows]) for f in
-                                   ("requests", "admitted", "dropped", "latency_sum_ms",
-                                    "slo_violations"))  # fmt: skip
+        req, adm, drp, lat, vio, p50, p95 = (
+            np.concatenate([getattr(r[2], f) for r in rows]) for f in
+            ("requests", "admitted", "dropped", "latency_sum_ms", "slo_violations",
+             "latency_p50_ms", "latency_p95_ms"))  # fmt: skip
         reg = np.tile(np.repeat(np.arange(n_reg), n_c), len(rows))
         cls = np.tile(np.tile(np.arange(n_c), n_reg), len(rows))
         keep = req > 0
@@ -207,6 +208,8 @@ class InferenceOps:
             "admitted": pa.array(adm[keep].astype(np.int64)),
             "dropped": pa.array(drp[keep].astype(np.int64)),
             "latency_mean_ms": pa.array(mean, mask=~has),
+            "latency_p50_ms": pa.array(np.nan_to_num(p50[keep]), mask=~has),
+            "latency_p95_ms": pa.array(np.nan_to_num(p95[keep]), mask=~has),
             "slo_violations": pa.array(vio[keep].astype(np.int64)),
             "tokens": pa.array((adm * np.tile(self.fig.output_tokens, n_reg * len(rows)))[keep]),
         })  # fmt: skip

@@ -324,6 +324,11 @@ _SPECS: tuple[TableSpec, ...] = (
         C("admitted", I64, "1", "requests admitted to a server"),
         C("dropped", I64, "1", "requests dropped (no server, no capacity, policy error)"),
         C("latency_mean_ms", F64, "ms", "mean latency of the admitted requests (null if none)"),
+        C("latency_p50_ms", F64, "ms", "median time to first token of the admitted requests, "
+          "from the step's log histogram (region_metrics' bins; null if none; absent in "
+          "folders written before it)", optional=True),
+        C("latency_p95_ms", F64, "ms", "95th percentile of the same (null if none)",
+          optional=True),
         C("slo_violations", I64, "1", "admitted requests over their latency objective"),
         C("tokens", F64, "1", "output tokens of the admitted requests"),
     ),

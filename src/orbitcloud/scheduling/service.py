@@ -53,7 +53,7 @@ from orbitcloud.scheduling.queueing import (
     serve_step,
     split_admitted,
 )
-from orbitcloud.workloads.latency import N_BINS, latency_bin
+from orbitcloud.workloads.latency import N_BINS, hist_percentiles, latency_bin
 
 COMPONENTS = ("access", "propagation", "transfer", "queueing", "compute")
 """Parts of the time to first token, in the order of the decomposition arrays."""
@@ -197,6 +197,11 @@ class StepRow:
     latency_sum_ms: np.ndarray
     """sum over admitted requests of time to first token [ms]"""
     slo_violations: np.ndarray
+    latency_p50_ms: np.ndarray
+    """median time to first token of the step's admitted requests [ms] (NaN: none admitted),
+    from the step's histogram in the bins of :attr:`ServiceState.hist`"""
+    latency_p95_ms: np.ndarray
+    """95th percentile, likewise [ms]"""
 
 
 @dataclass
@@ -275,7 +280,32 @@ def _step(st: ServiceState, s: ServiceStep, policy: Policy, p: ServiceParams) ->
         + np.bincount(key_p, weights=refused, minlength=size),
         np.bincount(key_p, weights=pn * lat_ms, minlength=size),
         np.bincount(key_p, weights=pn * viol, minlength=size),
+        *step_percentiles(key_p, lat_bin, pn, size),
     )
+
+
+def step_percentiles(
+    key: np.ndarray, lat_bin: np.ndarray, n: np.ndarray, size: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """p50 and p95 [ms] per row of one step's admitted pieces (NaN for a row with none).
+
+    Parameters
+    ----------
+    key : (m,) row of each piece (region x n_class + class), in [0, size)
+    lat_bin : (m,) latency histogram bin of each piece (:func:`.latency.latency_bin`)
+    n : (m,) requests in each piece
+    size : number of rows
+
+    The pieces are binned like :attr:`ServiceState.hist` and read by
+    :func:`.latency.hist_percentiles`, so a row's histograms summed over steps give
+    ``region_metrics``' percentiles.
+    """
+    h = np.bincount(key * N_BINS + lat_bin, weights=n, minlength=size * N_BINS)
+    h = h.reshape(size, N_BINS)
+    out = np.full((2, size), np.nan)
+    for r in np.flatnonzero(h.sum(axis=1) > 0):
+        out[:, r] = hist_percentiles(h[r], (50, 95))
+    return out[0], out[1]
 
 
 def _payloads(
