@@ -229,9 +229,9 @@ def tail_explanation(
     util = "n/a" if utilisation is None else f"{utilisation:.1%}"
     ecl = "n/a" if eclipse_lost is None else f"{eclipse_lost:.0%}"
     text = (
-        f"The {system} p99 ({_f(tot[8])} ms) is driven by {DRIVER_WORDS[driver]}: in the "
-        f"slowest 1 % of "
-        f"requests {top} is {tail[top]:.0f} ms of {by['total'][12]:.0f} ms "
+        f"The {system} p99 ({readable_duration(tot[8])}) is driven by {DRIVER_WORDS[driver]}: "
+        f"in the slowest 1 % of requests {top} is {readable_duration(tail[top])} of "
+        f"{readable_duration(by['total'][12])} "
         f"({(share[top] or 0):.0%}), {cls_share[main_cls]:.0%} of them {main_cls!r}; "
         f"dropped for capacity {cap_drop:.1%} of requests, accelerator utilisation {util}, "
         + (
@@ -378,6 +378,21 @@ def system_summary(state: ServiceState, requests_total: int, policy: str) -> dic
         "mean_user_tokens_per_s": state.user_tps_sum / max(1, int(state.counts[..., 1].sum())),
         "policy_errors": state.policy_errors_first,
     }
+
+
+def readable_duration(ms: float | None) -> str:
+    """A duration given in ms in readable units: ms below 1 s, s below 2 min, min below 2 h,
+    else h (``n/a`` for None)."""
+    if ms is None:
+        return "n/a"
+    x = float(ms)
+    if abs(x) < 1e3:
+        return f"{x:.1f} ms"
+    if abs(x) < 120e3:
+        return f"{x / 1e3:.1f} s"
+    if abs(x) < 7.2e6:
+        return f"{x / 6e4:.1f} min"
+    return f"{x / 3.6e6:.1f} h"
 
 
 def round_or_none(x: float | None, nd: int = 4) -> float | None:

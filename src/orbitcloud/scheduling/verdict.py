@@ -35,7 +35,7 @@ import numpy as np
 from orbitcloud.scenario.ground_clouds import GROUND_CLOUDS
 from orbitcloud.scenario.operations import DataCentreSpec, RegionSpec
 from orbitcloud.scheduling.baselines import DemandRecord, Reevaluation, reevaluate_terrestrial
-from orbitcloud.scheduling.metrics import DRIVER_WORDS
+from orbitcloud.scheduling.metrics import DRIVER_WORDS, readable_duration
 from orbitcloud.workloads.regions import in_region
 
 SIDES = ("orbital", "terrestrial")
@@ -48,21 +48,6 @@ rule of thumb quoted in arXiv:1811.10737)."""
 
 def _ms(x: float | None) -> str:
     return "n/a" if x is None else f"{x:.1f} ms"
-
-
-def readable_duration(ms: float | None) -> str:
-    """A duration given in ms in readable units: ms below 1 s, s below 2 min, min below 2 h,
-    else h (``n/a`` for None)."""
-    if ms is None:
-        return "n/a"
-    x = float(ms)
-    if abs(x) < 1e3:
-        return f"{x:.1f} ms"
-    if abs(x) < 120e3:
-        return f"{x / 1e3:.1f} s"
-    if abs(x) < 7.2e6:
-        return f"{x / 6e4:.1f} min"
-    return f"{x / 3.6e6:.1f} h"
 
 
 def tail_sentence(tail: Mapping[str, Any] | None) -> str | None:
