@@ -172,6 +172,61 @@ def test_outage_served_fraction_and_latency_are_hand_sums(tmp_path: Path) -> Non
     assert outage_section(_folder(tmp_path / "b", {}, {"requests": tab}), {}) is None
 
 
+CLASSES = [  # the default request classes (scenario.operations), as a resolved scenario has them
+    {"name": "interactive", "share": 0.7, "slo_ttft_ms": 500.0, "max_wait_s": 10.0, "priority": 1},
+    {"name": "latency-critical", "share": 0.1, "slo_ttft_ms": 50.0, "max_wait_s": 0.05,
+     "priority": 0},
+    {"name": "batch", "share": 0.2, "slo_ttft_ms": 3.6e6, "max_wait_s": 3600.0, "priority": 2},
+]  # fmt: skip
+
+
+def test_outage_latency_is_one_class_p50_solid_p95_dashed(tmp_path: Path) -> None:
+    # per step and system one row per class; the chart must show the 'interactive' rows as
+    # they are (no pooling with batch, whose p95 is minutes), the other region left out
+    rows = [  # step, system, region, class, requests, admitted, p50, p95
+        (0, "orbital", "Gulf", "interactive", 70, 70, 150.0, 400.0),
+        (0, "orbital", "Gulf", "batch", 20, 20, 9_000.0, 360_000.0),
+        (0, "orbital", "Gulf", "latency-critical", 10, 10, 40.0, 45.0),
+        (1, "orbital", "Gulf", "interactive", 60, 60, 160.0, 450.0),
+        (0, "terrestrial", "Gulf", "interactive", 70, 0, None, None),
+        (1, "terrestrial", "Gulf", "interactive", 60, 60, 30.0, 80.0),
+        (1, "terrestrial", "Gulf", "batch", 20, 20, 50.0, 7_200_000.0),
+        (1, "orbital", "Elsewhere", "interactive", 5, 5, 999.0, 9_999.0),
+    ]  # fmt: skip
+    tab = pa.table({
+        "time": pa.array([T0 + r[0] * 60_000 for r in rows], pa.int64()).cast(UTC_MS),
+        **{c: [r[i] for r in rows] for i, c in enumerate(
+            ["step", "system", "region", "class", "requests", "admitted", "latency_p50_ms",
+             "latency_p95_ms"]) if i > 0},
+    })  # fmt: skip
+    sc = {"events": [{"kind": "terrestrial_outage", "name": "storm", "region": "Gulf",
+                      "start": "2025-09-10T00:00:00Z", "duration_h": 1}],
+          "workloads": {"inference": {"classes": CLASSES}}}  # fmt: skip
+    sec = outage_section(_folder(tmp_path, sc, {"requests": tab}), sc)
+    assert sec is not None
+    lat = sec.blocks[1]
+    tr = {t["name"]: t for t in lat.fig["data"]}
+    assert sorted(tr) == ["orbital p50", "orbital p95", "terrestrial p50", "terrestrial p95"]
+    assert values(tr["orbital p50"]["y"]) == pytest.approx([150.0, 160.0])
+    assert values(tr["orbital p95"]["y"]) == pytest.approx([400.0, 450.0])
+    y = values(tr["terrestrial p50"]["y"])  # step 0: nothing admitted (a gap, not 0)
+    assert np.isnan(y[0])
+    assert y[1] == pytest.approx(30.0)
+    assert values(tr["terrestrial p95"]["y"])[1] == pytest.approx(80.0)
+    assert tr["orbital p95"]["line"]["dash"] == "dash"
+    assert tr["orbital p50"]["line"].get("dash") in (None, "solid")
+    assert "[ms]" in lat.fig["layout"]["yaxis"]["title"]["text"]
+    for words in ("'interactive'", "70%", "'batch'"):  # which class, its share, what is left out
+        assert words in lat.caption
+    assert lat.fig["layout"]["shapes"][0]["x0"].startswith("2025-09-10 00:00")
+    # a results folder without the scenario's classes: the class with the most requests
+    bare = {"events": sc["events"]}
+    sec = outage_section(_folder(tmp_path / "b", bare, {"requests": tab}), bare)
+    assert sec is not None
+    assert values({t["name"]: t for t in sec.blocks[1].fig["data"]}["orbital p50"]["y"]) == (
+        pytest.approx([150.0, 160.0]))  # fmt: skip
+
+
 def test_group_small_keeps_the_total() -> None:
     items = {"a": 50.0, "b": 45.0, "c": 1.5, "d": 1.0, "e": 0.0, "f": 2.5}
     g = group_small(items, 0.02)  # total 100: c, d, e are below 2

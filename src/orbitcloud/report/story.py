@@ -40,6 +40,7 @@ __all__ = [
     "group_small",
     "map_section",
     "outage_section",
+    "prompt_class",
     "story_sections",
     "training_section",
 ]
@@ -91,35 +92,130 @@ def _shade(fig: go.Figure, windows: list[tuple[str, str, str]], colour: str = OU
 # ---- outage ------------------------------------------------------------------------------------
 
 
+PATIENT_WAIT_S = 60.0
+"""A request class allowed to wait this long [s] or more is batch-like: no one waits for it at
+a prompt (the scheduling tail explanation uses the same line)."""
+PCT_DASH = {"p50": "solid", "p95": "dash"}
+
+
+def prompt_class(scenario: dict[str, Any], requests: dict[str, float]) -> tuple[str, str] | None:
+    """The request class whose per-step latency the outage chart shows, and why (one phrase).
+
+    The most requested class among those someone waits for at a prompt (``max_wait_s`` below
+    :data:`PATIENT_WAIT_S`; ties: the higher priority, then the tighter objective), from the
+    scenario's classes; without them, the class with the most requests in ``requests``.
+    """
+    classes = [_dict(c) for c in _list(_dict(_dict(scenario.get("workloads")).get("inference"))
+                                       .get("classes"))]  # fmt: skip
+    classes = [c for c in classes if str(c.get("name")) in requests]
+
+    def num(c: dict[str, Any], k: str, default: float) -> float:
+        v = c.get(k)
+        return float(v) if isinstance(v, int | float) else default
+
+    waiting = [c for c in classes if num(c, "max_wait_s", 0.0) < PATIENT_WAIT_S]
+    if waiting:
+        c = min(waiting, key=lambda c: (-num(c, "share", 0.0), num(c, "priority", 1.0),
+                                        num(c, "slo_ttft_ms", 0.0)))  # fmt: skip
+        patient = [str(x.get("name")) for x in classes if x not in waiting]
+        why = (f"{num(c, 'share', 0.0):.0%} of requests, time-to-first-token objective "
+               f"{fmt(c.get('slo_ttft_ms'))} ms: the most requested class a user waits for at a "
+               f"prompt (allowed to queue under {PATIENT_WAIT_S:.0f} s)")  # fmt: skip
+        if patient:
+            why += (f"; {', '.join(map(repr, patient))} may queue for minutes by design and "
+                    "would set the percentiles of a pooled chart")  # fmt: skip
+        return str(c.get("name")), why
+    if not requests:
+        return None
+    name = max(requests, key=lambda k: requests[k])
+    return name, "the class with the most requests in this region (no class limits in the run)"
+
+
+def _outage_latency(folder: Results, scenario: dict[str, Any], region: str) -> Figure | None:
+    """The latency chart of the outage region: p50 (solid) and p95 (dashed) per step of one
+    class (:func:`prompt_class`), orbital vs terrestrial; percentiles of different classes are
+    never combined. An old results folder without ``latency_p50_ms``/``latency_p95_ms`` gets
+    the admitted-weighted mean of all classes; None without a latency column."""
+    cols = set(folder.columns("requests"))
+    flt = pc.field("region") == region
+    fig = go.Figure()
+    if {"class", "latency_p50_ms", "latency_p95_ms"} <= cols:
+        tab = folder.read("requests", ["time", "system", "class", "requests", "latency_p50_ms",
+                                       "latency_p95_ms"], filter=flt)  # fmt: skip
+        ci, cnames = codes(tab["class"])
+        req = np.nan_to_num(to_float(tab["requests"]))
+        per = {str(n): float(req[ci == i].sum()) for i, n in enumerate(cnames)}
+        pick = prompt_class(scenario, per)
+        if pick is None:
+            return None
+        cls, why = pick
+        g, systems = codes(tab["system"])
+        t = to_ms(tab["time"])
+        for k, name in enumerate(systems):
+            m = (ci == cnames.index(cls)) & (g == k)  # one row per step: nothing is pooled
+            o = np.argsort(t[m], kind="stable")
+            colour = SYSTEM_COLOURS.get(str(name), PALETTE[(k + 3) % len(PALETTE)])
+            for q in ("p50", "p95"):
+                y = to_float(tab[f"latency_{q}_ms"])[m][o]
+                fig.add_trace(go.Scatter(
+                    x=plot_times(t[m][o]), y=y, name=esc(f"{name} {q}"), legendgroup=esc(name),
+                    line={"color": colour, "dash": PCT_DASH[q]}))  # fmt: skip
+        title = f"Time to first token in {esc(region)}, class {esc(cls)}: p50 and p95 per step"
+        text = (f"Latency chart: class {cls!r} only ({why}); p50 solid, p95 dashed, from each "
+                "step's latency histogram (requests table).")  # fmt: skip
+    elif "latency_mean_ms" in cols:
+        tab = folder.read("requests", ["time", "system", "admitted", "latency_mean_ms"],
+                          filter=flt)  # fmt: skip
+        t, (g, systems) = to_ms(tab["time"]), codes(tab["system"])
+        adm, lat = np.nan_to_num(to_float(tab["admitted"])), to_float(tab["latency_mean_ms"])
+        for k, name in enumerate(systems):
+            ok = (g == k) & np.isfinite(lat)
+            sw = per_time_stats(t[ok], lat[ok] * adm[ok], qs=())
+            sn = per_time_stats(t[ok], adm[ok], qs=())
+            with np.errstate(invalid="ignore", divide="ignore"):
+                mean = np.where(sn.total > 0, sw.total / sn.total, np.nan)
+            colour = SYSTEM_COLOURS.get(str(name), PALETTE[(k + 3) % len(PALETTE)])
+            fig.add_trace(go.Scatter(x=plot_times(sw.times_ms), y=mean, name=esc(name),
+                                     line={"color": colour}))  # fmt: skip
+        title = f"Latency in {esc(region)} (mean per step)"
+        text = ("Latency chart: the mean time to first token of the admitted requests of all "
+                "classes, weighted by admitted requests (this results folder predates the "
+                "per-step percentiles of the requests table).")  # fmt: skip
+    else:
+        return None
+    _shade(fig, _windows(scenario, ("terrestrial_outage",)))
+    _layout(fig, title, "time to first token [ms]", TIME)
+    fig.update_yaxes(type="log")
+    return Figure(fig_dict(fig), caption=text)
+
+
 def outage_section(folder: Results, scenario: dict[str, Any]) -> Section | None:
     """Served fraction and latency per step in the outage region, orbital vs terrestrial, with
-    the outage window shaded (from the ``requests`` table, summed over request classes)."""
+    the outage window shaded (from the ``requests`` table: served fraction summed over the
+    request classes, latency percentiles of one class, :func:`_outage_latency`)."""
     outages = [_dict(e) for e in _list(scenario.get("events"))
                if _dict(e).get("kind") == "terrestrial_outage" and _dict(e).get("region")]  # fmt: skip
     need = ("time", "system", "region", "requests", "admitted")
     if not outages or not folder.has("requests", *need):
         return None
     region = str(outages[0]["region"])
-    cols = [*need, *(c for c in ("latency_mean_ms",) if c in folder.columns("requests"))]
-    tab = folder.read("requests", cols, filter=pc.field("region") == region)
+    tab = folder.read("requests", list(need), filter=pc.field("region") == region)
     if tab.num_rows == 0:
         return None
     t = to_ms(tab["time"])
     g, systems = codes(tab["system"])
     req = np.nan_to_num(to_float(tab["requests"]))
     adm = np.nan_to_num(to_float(tab["admitted"]))
-    lat = to_float(tab["latency_mean_ms"]) if "latency_mean_ms" in tab.column_names else None
     windows = _windows(scenario, ("terrestrial_outage",))
     sec = Section("sec-outage", f"Outage: {region}")
     sec.intro.append(
-        f"Requests from {region} at each time step, orbital and terrestrial, summed over the "
-        "request classes (requests table): served fraction = admitted / offered; latency = the "
-        "mean time to first token of the admitted requests, weighted by admitted requests. The "
-        "shaded band is the outage window of the scenario's terrestrial_outage event. The "
-        "requests table holds a mean per step, not percentiles: p50/p95/p99 over the whole "
-        "outage are in the region table below the charts (region_metrics, period 'during')."
+        f"Requests from {region} at each time step, orbital and terrestrial (requests table): "
+        "served fraction = admitted / offered, summed over the request classes. The shaded band "
+        "is the outage window of the scenario's terrestrial_outage event. p50/p95/p99 over the "
+        "whole outage are in the region table below the charts (region_metrics, period "
+        "'during')."
     )
-    f_sf, f_lat = go.Figure(), go.Figure()
+    f_sf = go.Figure()
     for k, name in enumerate(systems):
         m = g == k
         if not m.any():
@@ -131,24 +227,13 @@ def outage_section(folder: Results, scenario: dict[str, Any]) -> Section | None:
             frac = np.where(so.total > 0, sa.total / so.total, np.nan)
         f_sf.add_trace(go.Scatter(x=plot_times(so.times_ms), y=np.clip(frac, 0.0, 1.0),
                                   name=esc(name), line={"color": colour}))  # fmt: skip
-        if lat is not None:
-            ok = m & np.isfinite(lat)
-            sw = per_time_stats(t[ok], lat[ok] * adm[ok], qs=())
-            sn = per_time_stats(t[ok], adm[ok], qs=())
-            with np.errstate(invalid="ignore", divide="ignore"):
-                mean = np.where(sn.total > 0, sw.total / sn.total, np.nan)
-            f_lat.add_trace(go.Scatter(x=plot_times(sw.times_ms), y=mean, name=esc(name),
-                                       line={"color": colour}))  # fmt: skip
     _shade(f_sf, windows)
     _layout(f_sf, f"Served fraction in {esc(region)}", "served fraction [1]", TIME)
     f_sf.update_yaxes(range=[0, 1.05])
     sec.blocks.append(Figure(fig_dict(f_sf)))
+    lat = _outage_latency(folder, scenario, region)
     if lat is not None:
-        _shade(f_lat, windows)
-        _layout(f_lat, f"Latency in {esc(region)} (mean per step)", "time to first token [ms]",
-                TIME)  # fmt: skip
-        f_lat.update_yaxes(type="log")
-        sec.blocks.append(Figure(fig_dict(f_lat)))
+        sec.blocks.append(lat)
     if folder.has("region_metrics", "region", "system", "period"):
         rm = folder.read("region_metrics", folder.columns("region_metrics"),
                          filter=pc.field("region") == region)  # fmt: skip
