@@ -134,29 +134,14 @@ def _geometry(
     ctx: RunContext, stages: list[Stage], step: int, halo: int, workers: int | None, dask: Any
 ) -> Iterator[EphemerisChunk]:
     """The run's geometry chunks: here (and in ``workers`` processes) or on a Dask cluster,
-    whose workers then also route for the network stage."""
+    whose workers then also build links and route for the network stage."""
     t = ctx.scenario.time
     if dask is None:
         return iter_ephemeris(ctx.sats, ctx.grid, step, t.polar_x_arcsec, t.polar_y_arcsec,
                               workers=workers, halo=halo)  # fmt: skip
-    from orbitcloud.engine.distributed import DaskExecutor, cluster_threads, iter_ephemeris_dask
-    from orbitcloud.network.stepping import StepRouter
+    from orbitcloud.engine.distributed import dask_geometry
 
-    executor = DaskExecutor(dask)
-    for st in stages:  # the network stage's router (made in its start)
-        router = getattr(st, "router", None)
-        if isinstance(router, StepRouter):
-            router.use_executor(executor, cluster_threads(dask))  # type: ignore[arg-type]
-    chunks = iter_ephemeris_dask(dask, ctx.sats, ctx.grid, step, t.polar_x_arcsec,
-                                 t.polar_y_arcsec, halo)  # fmt: skip
-
-    def run_then_forget() -> Iterator[EphemerisChunk]:
-        try:
-            yield from chunks
-        finally:
-            executor.shutdown()
-
-    return run_then_forget()
+    return dask_geometry(ctx, stages, step, halo, dask)
 
 
 def simulate(

@@ -22,12 +22,11 @@ Provides :class:`~orbitcloud.engine.contract.NetworkRecord` per chunk
 Its ``view`` is a :class:`orbitcloud.network.view.NetworkChunkState` for steps ``k0 .. k1-1``
 of the current chunk (snapshots, shortest paths, RTTs; see its docstring).
 
-The models live in :mod:`orbitcloud.network`: snapshots per step
-(:meth:`~orbitcloud.network.model.NetworkModel.chunk_snapshots`), routes by planned searches
-over worker processes, in blocks of steps whose routes fit a memory budget set by the pair count
-(:mod:`orbitcloud.network.stepping`), and the run statistics as ``advance`` steps
-(:mod:`orbitcloud.network.stats`). This stage orders them, keeps their state from chunk to
-chunk and writes tables, KPIs and the summary.
+The models live in :mod:`orbitcloud.network`: snapshots per step (built here, or on a Dask
+worker with their routes: :class:`~orbitcloud.network.chunklinks.ChunkFeed`), routes by planned
+searches over worker processes in blocks that fit a memory budget set by the pair count
+(:mod:`orbitcloud.network.stepping`), run statistics (:mod:`orbitcloud.network.stats`). This
+stage orders them, keeps their state from chunk to chunk, writes tables, KPIs and the summary.
 """
 
 from __future__ import annotations
@@ -39,6 +38,7 @@ import pyarrow as pa
 
 from orbitcloud.engine.context import RunContext
 from orbitcloud.engine.contract import GeometryRecord, NetworkRecord, Records
+from orbitcloud.network.chunklinks import ChunkFeed
 from orbitcloud.network.geometry import fibre_rtt_s, great_circle_m
 from orbitcloud.network.linkbudget import BINDING, capacity_curves
 from orbitcloud.network.model import NetworkModel, _pairs, check_network_inputs
@@ -149,13 +149,13 @@ class NetworkStage:
         self.link_stats = LinkStats()
         self.traffic_stats = TrafficStats()
         self.router = StepRouter(routing_workers(sc.network.workers), plan)
+        self.feed = ChunkFeed(self.model, self.router)  # engine.distributed hands chunks in
 
     # ------------------------------------------------------------------------------------
     def process(self, records: Records, ctx: RunContext) -> None:
         chunk = records.get(GeometryRecord).chunk
-        snaps = self.model.chunk_snapshots(chunk, ctx.grid.step_s, ctx.rng)
+        snaps = self.feed.snapshots(chunk, ctx.grid.step_s, ctx.rng)
         ks = np.arange(chunk.k0, chunk.k1)
-        out = ctx.scenario.outputs
         blk = steps_per_block(len(self.src))  # routes of a block fit a fixed memory budget
         for i in range(0, len(snaps) if len(self.src) else 0, blk):
             self._route_block(snaps[i : i + blk], ks[i : i + blk], ctx)
@@ -172,14 +172,14 @@ class NetworkStage:
         self.link_stats, _ = advance_link_stats(self.link_stats, snaps)
         view = NetworkChunkState(chunk.k0, snaps, self.names, self.relay)
         records.put(NetworkRecord(chunk.k0, chunk.k1, view))
-        if out.links and snaps:
+        if ctx.scenario.outputs.links and snaps:
             ctx.sink.write("links", self._links_table(ks, snaps, utils, ctx))
         if flows:
             ctx.sink.write("flows", self._flows_table(flows, ctx))
 
     def _route_block(self, snaps: list[Snapshot], ks: np.ndarray, ctx: RunContext) -> None:
         """Route steps ``ks``, fold them into the route statistics, write their rows."""
-        routes = self.router.route(snaps, self.src, self.dst, self.relay)
+        routes = self.feed.route(snaps, self.src, self.dst, self.relay)
         t_s = ctx.grid.offsets_s(int(ks[0]), int(ks[-1]) + 1)
         drivers = RouteDrivers.from_routes(routes, t_s, len(self.src))
         self.route_stats, changed = advance_route_stats(self.route_stats, drivers, self.fibre_ms)

@@ -59,6 +59,8 @@ from orbitcloud.scenario.network import GroundSpec, TerminalSpec
 _DEG = np.pi / 180.0
 DEFAULT_TERMINALS = {"plus-grid": 4, "nearest-k": 4, "mesh": None, "none": 0}
 """Laser terminals per satellite when a constellation does not say."""
+WEATHER_STREAM = "network.weather.{}"
+"""Purpose of the random stream of one weather period (a run's ``rng(purpose)``)."""
 
 
 def _terminal(spec: TerminalSpec) -> OpticalTerminal:
@@ -473,9 +475,25 @@ class NetworkModel:
         period = int(k * step_s // lk.weather_period_s)
         up = self._weather.get(period)
         if up is None:
-            up = rng_for(f"network.weather.{period}").random(self.n_ground) < lk.availability
+            up = rng_for(WEATHER_STREAM.format(period)).random(self.n_ground) < lk.availability
             self._weather = {period: up}
         return up
+
+    def weather_streams(self, k0: int, k1: int, step_s: float) -> list[str]:
+        """The random streams (purposes) :meth:`weather_up` draws from at steps ``k0 .. k1-1``
+        (none without weather), so another process can be handed exactly those draws."""
+        if self.ground is None or self.link_spec.availability >= 1.0:
+            return []
+        wp = self.link_spec.weather_period_s
+        periods = dict.fromkeys(int(k * step_s // wp) for k in range(k0, k1))
+        return [WEATHER_STREAM.format(p) for p in periods]
+
+    @property
+    def carries_links(self) -> bool:
+        """Whether a step's ISLs depend on the previous step's (nearest-k, mesh and inter-shell
+        links are kept while valid): then snapshots must be built in time order, in one place;
+        otherwise a chunk's snapshots depend on its geometry alone."""
+        return bool(self.inter) or any(s.topology in ("nearest-k", "mesh") for s in self.shells)
 
     def site_positions(self, gmst_rad: float, jd: float, fr: float) -> np.ndarray:
         """Site positions in the satellites' Earth-fixed frame at one step [m]."""
