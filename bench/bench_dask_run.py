@@ -9,8 +9,13 @@ every step, positions written, no HTML report. Timed in the same process, altern
 * **dask**: ``orbitcloud.run(..., dask=client)`` on a ``LocalCluster(n_workers=2,
   threads_per_worker=1, processes=True)`` started before the timer (its start-up is reported
   apart);
-* **wire**: what moving one geometry chunk costs -- its bytes, and pickling plus unpickling it
-  (what Dask does between a worker and this process), against computing it.
+* **wire**: what one chunk's tasks send back to this process now -- its geometry, its link
+  snapshots and its routes (routed on the workers from the snapshots there when the run routes
+  and a chunk's routes fit ``CHUNK_ROUTES_BYTES``) -- in MB, the time to pickle plus unpickle them
+  (what Dask does between a worker and this process) against computing them, and what is
+  scattered once per run (the network model's static parts). Before, the snapshots were built
+  here and went out again to be routed (``snapshots_mb`` more out per chunk, and their build in
+  this process).
 
 Reports wall seconds, the ratio local / dask (> 1: the cluster is faster), the run's stage
 timings and the 1-minute load average before and after (another job on the cores changes
@@ -29,12 +34,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from sgp4.api import SatrecArray
-
 import orbitcloud
-from orbitcloud.astro.constellations import build_satellites
-from orbitcloud.astro.ephemeris import chunk_steps_for, compute_chunk
-from orbitcloud.astro.timescales import TimeGrid
+from orbitcloud.astro.ephemeris import chunk_steps_for, satrec_states
+from orbitcloud.engine import distributed as dist
+from orbitcloud.engine.context import MemorySink
+from orbitcloud.engine.run import prepare
+from orbitcloud.network.chunklinks import chunk_links, route_chunk_steps
 from orbitcloud.scenario.loader import scenario_from_dict
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -51,25 +56,47 @@ def run_doc(n_sat: int, hours: float) -> dict:
     return doc
 
 
-def wire_cost(doc: dict) -> dict:
-    """Bytes of one default-size geometry chunk and the time to pickle + unpickle it."""
-    sc = scenario_from_dict(doc)
-    sats = build_satellites(sc)
-    t = sc.time
-    grid = TimeGrid(t.start_dt, t.step_s, t.n_steps, t.ut1_utc_s)
-    step = chunk_steps_for(len(sats), grid.n)
-    arr = SatrecArray(sats.satrecs)
-    t0 = time.perf_counter()
-    chunk = compute_chunk(arr, grid, 0, min(step, grid.n))
-    compute_s = time.perf_counter() - t0
+def _mb_and_roundtrip_s(obj: object) -> tuple[float, float]:
+    """Pickled size [MB] of ``obj`` (protocol 5, out-of-band buffers, as Dask sends arrays) and
+    the time to pickle and unpickle it [s]."""
     t0 = time.perf_counter()
     buffers: list = []
-    head = pickle.dumps(chunk, protocol=5, buffer_callback=buffers.append)
+    head = pickle.dumps(obj, protocol=5, buffer_callback=buffers.append)
     pickle.loads(head, buffers=buffers)
-    serial_s = time.perf_counter() - t0
     nbytes = len(head) + sum(b.raw().nbytes for b in buffers)
-    return {"chunk_steps": step, "chunk_mb": round(nbytes / 2**20, 1),
-            "compute_s": round(compute_s, 3), "pickle_roundtrip_s": round(serial_s, 3)}  # fmt: skip
+    return round(nbytes / 2**20, 2), round(time.perf_counter() - t0, 3)
+
+
+def wire_cost(doc: dict) -> dict:
+    """What the first default-size chunk task computes and sends back, part by part."""
+    ctx, stages = prepare(scenario_from_dict(doc), MemorySink())
+    step = chunk_steps_for(len(ctx.sats), ctx.grid.n)
+    k1 = min(step, ctx.grid.n)
+    work = dist.network_work(ctx, stages, step)
+    assert work is not None  # +Grid: links are built with their chunk
+    states = satrec_states(ctx.sats, ctx.grid)
+    assert states is not None
+    geometry = dist.GeometryInputs("bench", states, ctx.grid, 0.0, 0.0)
+    t0 = time.perf_counter()
+    chunk = dist._geometry_task(geometry, 0, k1)
+    geometry_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    links = chunk_links(work.inputs, chunk, work.draws(0, k1))
+    links_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    routed = work.inputs.plan is not None
+    routes = route_chunk_steps(work.inputs, links, 0, k1) if routed else None
+    routes_s = time.perf_counter() - t0
+    geo_mb, geo_rt = _mb_and_roundtrip_s(chunk)
+    snap_mb, snap_rt = _mb_and_roundtrip_s(links)
+    route_mb, route_rt = _mb_and_roundtrip_s(routes)
+    inputs_mb, _ = _mb_and_roundtrip_s(work.inputs)
+    return {"chunk_steps": step, "routes_on_workers": routed,
+            "geometry_mb": geo_mb, "snapshots_mb": snap_mb, "routes_mb": route_mb,
+            "link_inputs_mb_once_per_run": inputs_mb,
+            "compute_geometry_s": round(geometry_s, 3),
+            "compute_snapshots_s": round(links_s, 3), "compute_routes_s": round(routes_s, 3),
+            "pickle_roundtrip_s": round(geo_rt + snap_rt + route_rt, 3)}  # fmt: skip
 
 
 def timed(doc: dict, out: Path, dask=None) -> tuple[float, dict]:
