@@ -24,7 +24,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from orbitcloud.report.columns import (
-    TimeStats,
     codes,
     declared_doc,
     declared_unit,
@@ -39,7 +38,14 @@ from orbitcloud.report.globe import (
     globe_payload,
     sample_for_folder,
 )
-from orbitcloud.report.stream import compute_series, link_series, stream_time_stats
+from orbitcloud.report.stream import (
+    StatTraces,
+    bucket_note,
+    compute_series,
+    downsample,
+    link_series,
+    stream_time_traces,
+)
 from orbitcloud.results.reader import Results
 
 PALETTE = (
@@ -163,20 +169,46 @@ def _rgba(hex_colour: str, alpha: float) -> str:
     return f"rgba({r},{g},{b},{alpha})"
 
 
-def _band(fig: go.Figure, x: list[str], lo: np.ndarray, hi: np.ndarray, colour: str, name: str,
-          **kw: Any) -> None:  # fmt: skip
-    """A shaded band between ``lo`` and ``hi`` as one closed polygon (gaps where either is NaN
-    are left out, so a missing value cannot make plotly fill across the chart)."""
-    lo, hi = np.asarray(lo, dtype=float), np.asarray(hi, dtype=float)
-    ok = np.isfinite(lo) & np.isfinite(hi)
-    if not ok.any():
+Series = tuple[np.ndarray, np.ndarray]
+"""A per-step series for a chart: (times_ms, values)."""
+
+
+def _band(fig: go.Figure, lo: Series, hi: Series, colour: str, name: str, **kw: Any) -> None:
+    """A shaded band between the lines ``lo`` and ``hi`` (each downsampled on its own: the
+    lowest and highest steps of ``lo`` and of ``hi`` are kept, so the band never narrows) as
+    one closed polygon; NaN points are left out, so a missing value cannot make plotly fill
+    across the chart."""
+    (t_lo, y_lo), (t_hi, y_hi) = lo, hi
+    y_lo, y_hi = np.asarray(y_lo, dtype=float), np.asarray(y_hi, dtype=float)
+    ok_lo, ok_hi = np.isfinite(y_lo), np.isfinite(y_hi)
+    if not (ok_lo.any() and ok_hi.any()):
         return
-    xs = [x[i] for i in np.flatnonzero(ok)]
     fig.add_trace(go.Scatter(
-        x=xs + xs[::-1], y=np.concatenate([hi[ok], lo[ok][::-1]]), mode="lines",
+        x=plot_times(np.concatenate([t_hi[ok_hi], t_lo[ok_lo][::-1]])),
+        y=np.concatenate([y_hi[ok_hi], y_lo[ok_lo][::-1]]), mode="lines",
         line={"width": 0}, fill="toself", fillcolor=_rgba(colour, 0.2), name=name,
         hoverinfo="skip", **kw,
     ))  # fmt: skip
+
+
+def thin_series(t_ms: np.ndarray, y: np.ndarray, steps: list[int]) -> Series:
+    """A whole per-step series (times strictly increasing) thinned for a chart by the report's
+    one rule (:class:`~orbitcloud.report.stream.Downsampler`); its bucket length is appended
+    to ``steps`` (for the caption, :func:`~orbitcloud.report.stream.bucket_note`)."""
+    t = np.asarray(t_ms, dtype=np.int64)
+    if len(t) > 1 and not bool(np.all(np.diff(t) > 0)):  # not one value per step: as it is
+        steps.append(1)
+        return t, np.asarray(y)
+    t, v, n = downsample(t, np.asarray(y, dtype=np.float64))
+    steps.append(n)
+    return t, v
+
+
+def bucket_caption(folder: Results, table: str, steps: list[int] | int, text: str = "") -> str:
+    """``text`` followed by the bucket sentence when a chart's lines were downsampled."""
+    n = max(steps, default=1) if isinstance(steps, list) else steps
+    note = bucket_note(n, _step_s(folder.unique_times(table))) if n > 1 else ""
+    return " ".join(x for x in (text, note) if x)
 
 
 def ecdf(values: np.ndarray, n: int = 300) -> tuple[np.ndarray, np.ndarray]:
@@ -527,11 +559,18 @@ def _routes_blocks(folder: Results, sec: Section) -> None:
     ]
     terr_v = to_float(tab[terr]) if terr else None
     st = per_time_stats(t, rtt)
-    x = plot_times(st.times_ms)
+    steps: list[int] = []  # bucket lengths of the lines (report/stream.py's Downsampler)
     fig = go.Figure()
     if n_pairs > 1:
-        _band(fig, x, st.quantiles[0.05], st.quantiles[0.95], PALETTE[0], "5–95 % of pairs")
-        fig.add_trace(go.Scatter(x=x, y=st.quantiles[0.5], name="median over pairs",
+        _band(
+            fig,
+            thin_series(st.times_ms, st.quantiles[0.05], steps),
+            thin_series(st.times_ms, st.quantiles[0.95], steps),
+            PALETTE[0],
+            "5–95 % of pairs",
+        )
+        mt, mv = thin_series(st.times_ms, st.quantiles[0.5], steps)
+        fig.add_trace(go.Scatter(x=plot_times(mt), y=mv, name="median over pairs",
                                  line={"color": PALETTE[0], "width": 2.5}))  # fmt: skip
     # a few pairs, evenly spaced in label order (deterministic)
     order = sorted(range(n_pairs), key=lambda i: pair_label[i])
@@ -541,22 +580,25 @@ def _routes_blocks(folder: Results, sec: Section) -> None:
         m = pinv == pi
         colour = PALETTE[(j + 1) % len(PALETTE)]
         o = np.argsort(t[m], kind="stable")
-        fig.add_trace(go.Scatter(x=plot_times(t[m][o]), y=rtt[m][o], name=esc(pair_label[pi]),
+        pt, pv = thin_series(t[m][o], rtt[m][o], steps)
+        fig.add_trace(go.Scatter(x=plot_times(pt), y=pv, name=esc(pair_label[pi]),
                                  line={"color": colour, "width": 1.2}))  # fmt: skip
         if terr_v is not None:
+            pt, pv = thin_series(t[m][o], terr_v[m][o], steps)
             fig.add_trace(
-                go.Scatter(x=plot_times(t[m][o]), y=terr_v[m][o], line={"color": colour,
+                go.Scatter(x=plot_times(pt), y=pv, line={"color": colour,
                            "dash": "dot", "width": 1.2},
                            name=esc(pair_label[pi]) + " (terrestrial)")
             )  # fmt: skip
     if terr_v is not None and n_pairs > 1:
         ts = per_time_stats(t, terr_v, qs=(0.5,))
-        fig.add_trace(go.Scatter(x=plot_times(ts.times_ms), y=ts.quantiles[0.5],
+        mt, mv = thin_series(ts.times_ms, ts.quantiles[0.5], steps)
+        fig.add_trace(go.Scatter(x=plot_times(mt), y=mv,
                                  name="terrestrial median over pairs",
                                  line={"color": "#444", "dash": "dash"}))  # fmt: skip
     _layout(fig, "Round-trip time over time", "RTT [ms]", TIME, height=400)
-    sec.blocks.append(Figure(fig_dict(fig), wide=True, caption=(
-        f"{n_pairs:,} endpoint pair(s); "
+    sec.blocks.append(Figure(fig_dict(fig), wide=True, caption=bucket_caption(folder, "routes",
+        steps, f"{n_pairs:,} endpoint pair(s); "
         + (f"{len(shown)} shown individually (evenly spaced in name order). " if n_pairs > 1
            else "")
         + ("Dotted/dashed: terrestrial baseline (column " + terr + ")." if terr else
@@ -625,17 +667,21 @@ def _routes_blocks(folder: Results, sec: Section) -> None:
         pc_v = np.nan_to_num(to_float(tab["path_changed"]), nan=0.0)
         rows.append(["path changes (pair-steps)", fmt(int(pc_v.sum()))])
         ch = per_time_stats(t, pc_v, qs=())
-        fig = go.Figure(go.Scatter(x=plot_times(ch.times_ms), y=ch.total, name="path changes",
+        steps = []
+        ct, cv = thin_series(ch.times_ms, ch.total, steps)
+        fig = go.Figure(go.Scatter(x=plot_times(ct), y=cv, name="path changes",
                                    line={"color": PALETTE[4]}))  # fmt: skip
         _layout(fig, "Path changes per time step", "pairs whose path changed", TIME)
-        sec.blocks.append(Figure(fig_dict(fig)))
+        sec.blocks.append(Figure(fig_dict(fig), caption=bucket_caption(folder, "routes", steps)))
     if ok.size and not ok.all():
         reach = per_time_stats(t, ok.astype(float), qs=())
-        fig = go.Figure(go.Scatter(x=plot_times(reach.times_ms), y=reach.mean,
+        steps = []
+        rt, rv = thin_series(reach.times_ms, reach.mean, steps)
+        fig = go.Figure(go.Scatter(x=plot_times(rt), y=rv,
                                    name="reachable", line={"color": PALETTE[3]}))  # fmt: skip
         _layout(fig, "Share of pairs reachable", "reachable fraction", TIME)
         fig.update_yaxes(range=[0, 1.05])
-        sec.blocks.append(Figure(fig_dict(fig)))
+        sec.blocks.append(Figure(fig_dict(fig), caption=bucket_caption(folder, "routes", steps)))
     sec.blocks.append(Table("Routes", ["", ""], rows))
 
 
@@ -661,7 +707,8 @@ def _links_blocks(folder: Results, sec: Section) -> None:
         fig.add_trace(go.Scatter(x=plot_times(up_t), y=up_n, name=esc(label),
                                  line={"color": PALETTE[k % len(PALETTE)]}))  # fmt: skip
     _layout(fig, "Links up", "links up", TIME)
-    sec.blocks.append(Figure(fig_dict(fig)))
+    sec.blocks.append(Figure(fig_dict(fig), caption=bucket_caption(folder, "links",
+                                                                    ls.bucket_steps)))  # fmt: skip
     for col, _scale, unit, title in (  # scale: stream.LINK_HISTOGRAMS
         ("capacity_bps", 1e-9, "Gbps", "Link capacity"),
         ("range_m", 1e-3, "km", "Link range"),
@@ -738,14 +785,14 @@ SPACECRAFT_PLOTS = tuple(
 """sat_state columns plotted over time: (column, title, unit as declared, scale, log axis)."""
 
 
-def _stats_figure(st: TimeStats, title: str, unit: str, log: bool) -> go.Figure:
-    x = plot_times(st.times_ms)
+def _stats_figure(st: StatTraces, title: str, unit: str, log: bool) -> go.Figure:
+    s = st.series
     fig = go.Figure()
-    _band(fig, x, st.minimum, st.maximum, "#7f7f7f", "min–max")
-    _band(fig, x, st.quantiles[0.05], st.quantiles[0.95], PALETTE[0], "5–95 %")
-    fig.add_trace(go.Scatter(x=x, y=st.quantiles[0.5], name="median",
+    _band(fig, s["minimum"], s["maximum"], "#7f7f7f", "min–max")
+    _band(fig, s[0.05], s[0.95], PALETTE[0], "5–95 %")
+    fig.add_trace(go.Scatter(x=plot_times(s[0.5][0]), y=s[0.5][1], name="median",
                              line={"color": PALETTE[0], "width": 2}))  # fmt: skip
-    fig.add_trace(go.Scatter(x=x, y=st.mean, name="mean",
+    fig.add_trace(go.Scatter(x=plot_times(s["mean"][0]), y=s["mean"][1], name="mean",
                              line={"color": PALETTE[1], "width": 1.2, "dash": "dot"}))  # fmt: skip
     _layout(fig, title, unit, TIME)
     if log:  # powers of ten: plotly's default SI prefixes read "100f kg/m³"
@@ -770,19 +817,23 @@ def spacecraft_section(folder: Results) -> Section | None:
             "Per constellation at each time step: median and 5–95 % band of its satellites "
             "(from sat_state; satellites.source names the constellation)."
         )
-        by = {g: stream_time_stats(folder, "sat_state", names, positive_only=positive,
-                                   include=m) for g, m in groups.items()}  # fmt: skip
+        by = {g: stream_time_traces(folder, "sat_state", names, positive_only=positive,
+                                    include=m) for g, m in groups.items()}  # fmt: skip
         for col, title, unit, _, log in present:
             fig = _groups_figure({g: st[col] for g, st in by.items()}, title, unit, log)
-            sec.blocks.append(Figure(fig_dict(fig)))
+            steps = [st[col].bucket_steps for st in by.values()]
+            sec.blocks.append(Figure(fig_dict(fig), caption=bucket_caption(folder, "sat_state",
+                                                                            steps)))  # fmt: skip
         return sec
     sec.intro.append(
         "Across all satellites at each time step: median, mean, 5–95 % band and min–max "
         "(from sat_state)."
     )
-    stats = stream_time_stats(folder, "sat_state", names, positive_only=positive)  # streamed
+    stats = stream_time_traces(folder, "sat_state", names, positive_only=positive)  # streamed
     for col, title, unit, _, log in present:
-        sec.blocks.append(Figure(fig_dict(_stats_figure(stats[col], title, unit, log))))
+        sec.blocks.append(Figure(fig_dict(_stats_figure(stats[col], title, unit, log)),
+                                 caption=bucket_caption(folder, "sat_state",
+                                                         stats[col].bucket_steps)))  # fmt: skip
     return sec
 
 
@@ -803,14 +854,14 @@ def _constellation_masks(folder: Results) -> dict[str, np.ndarray]:
     return out
 
 
-def _groups_figure(stats: dict[str, TimeStats], title: str, unit: str, log: bool) -> go.Figure:
+def _groups_figure(stats: dict[str, StatTraces], title: str, unit: str, log: bool) -> go.Figure:
     """Each constellation's median line and 5–95 % band, in its own colour."""
     fig = go.Figure()
     for i, (g, st) in enumerate(stats.items()):
-        x = plot_times(st.times_ms)
+        s = st.series
         colour = PALETTE[i % len(PALETTE)]
-        _band(fig, x, st.quantiles[0.05], st.quantiles[0.95], colour, f"{esc(g)} 5–95 %")
-        fig.add_trace(go.Scatter(x=x, y=st.quantiles[0.5], name=f"{esc(g)} median",
+        _band(fig, s[0.05], s[0.95], colour, f"{esc(g)} 5–95 %")
+        fig.add_trace(go.Scatter(x=plot_times(s[0.5][0]), y=s[0.5][1], name=f"{esc(g)} median",
                                  line={"color": colour, "width": 2}))  # fmt: skip
     _layout(fig, title, unit, TIME)
     if log:
@@ -890,7 +941,10 @@ def compute_section(folder: Results) -> Section | None:
                                  line={"color": colour}))  # fmt: skip
         totals.append(("lost: " + cause, cs.lost_totals[cause] * scale * dt_s / 3600.0))
     _layout(fig, "Compute: delivered and lost (all satellites)", unit, TIME, height=380)
-    sec.blocks.append(Figure(fig_dict(fig), wide=True))
+    note = bucket_caption(folder, "sat_state", cs.bucket_steps)
+    if note:  # stacked: a bucket's steps are where the whole stack is lowest and highest
+        note += " The layers are shown at the steps where their stack is lowest and highest."
+    sec.blocks.append(Figure(fig_dict(fig), wide=True, caption=note))
     fig = go.Figure(go.Bar(
         x=[esc(n).replace(": ", ":<br>") for n, _ in totals], y=[round(e, 6) for _, e in totals],
         marker_color=[PALETTE[2]] + [colours.get(n[6:], PALETTE[7]) for n, _ in totals[1:]],
@@ -904,7 +958,8 @@ def compute_section(folder: Results) -> Section | None:
                                      line={"color": PALETTE[(k + 3) % len(PALETTE)]}))  # fmt: skip
         _layout(fig, "Share of satellites throttled or failed", "share of satellites", TIME)
         fig.update_yaxes(range=[0, 1.05])
-        sec.blocks.append(Figure(fig_dict(fig)))
+        sec.blocks.append(Figure(fig_dict(fig), caption=bucket_caption(folder, "sat_state",
+                                                                        cs.bucket_steps)))  # fmt: skip
     return sec
 
 
@@ -1048,13 +1103,15 @@ def _requests_blocks(folder: Results, sec: Section) -> None:
     g, gl = codes(tab[group]) if group else (np.zeros(len(t), np.int64), ["all"])
     w = to_float(tab[count_col]) if count_col else np.ones(len(t))
     fig = go.Figure()
+    steps: list[int] = []
     for k, label in enumerate(gl):
         m = g == k
         st = per_time_stats(t[m], w[m], qs=())
-        fig.add_trace(go.Scatter(x=plot_times(st.times_ms), y=st.total, name=esc(label),
+        rt, rv = thin_series(st.times_ms, st.total, steps)
+        fig.add_trace(go.Scatter(x=plot_times(rt), y=rv, name=esc(label),
                                  line={"color": PALETTE[k % len(PALETTE)]}))  # fmt: skip
     _layout(fig, "Requests per time step", "requests", TIME)
-    sec.blocks.append(Figure(fig_dict(fig)))
+    sec.blocks.append(Figure(fig_dict(fig), caption=bucket_caption(folder, "requests", steps)))
     if lat and not count_col:
         v = to_float(tab[lat])
         fig = go.Figure()

@@ -25,10 +25,12 @@ from orbitcloud.report.sections import (
     _dict,
     _layout,
     _list,
+    bucket_caption,
     esc,
     fig_dict,
     fmt,
     plot_times,
+    thin_series,
 )
 from orbitcloud.results.reader import Results
 
@@ -407,12 +409,16 @@ def eo_section(folder: Results) -> Section | None:
                 continue
             v = to_float(tab[col])
             fig = go.Figure()
+            steps: list[int] = []
             for k, name in enumerate(labels):
                 ts = per_time_stats(t[g == k], v[g == k], qs=())
-                fig.add_trace(go.Scatter(x=plot_times(ts.times_ms), y=ts.total, name=esc(name),
+                xt, yv = thin_series(ts.times_ms, ts.total, steps)
+                fig.add_trace(go.Scatter(x=plot_times(xt), y=yv, name=esc(name),
                                          line={"color": PALETTE[k % len(PALETTE)]}))  # fmt: skip
             _layout(fig, title, ytitle, TIME)
-            sec.blocks.append(Figure(fig_dict(fig)))
+            sec.blocks.append(
+                Figure(fig_dict(fig), caption=bucket_caption(folder, "eo_network", steps))
+            )
     keep = [c for c in ("mode", "captured_gb", "downlinked_gb", "insight_gb", "served_fraction",
                         "insight_p50_min", "insight_p95_min", "queued_gb_peak") if c in eo[0]]  # fmt: skip
     sec.blocks.append(Table("EO modes", keep, [[fmt(r.get(c)) for c in keep] for r in eo]))
@@ -449,20 +455,27 @@ def training_section(folder: Results, scenario: dict[str, Any]) -> Section | Non
             continue
         v = to_float(tab[col])
         fig = go.Figure()
+        buckets: list[int] = []
+        marks: list[int] = []
         for k, name in enumerate(jobs):
             m = g == k
-            fig.add_trace(go.Scatter(x=plot_times(t[m]), y=v[m], name=esc(name),
+            xt, yv = thin_series(t[m], v[m], buckets)
+            fig.add_trace(go.Scatter(x=plot_times(xt), y=yv, name=esc(name),
                                      line={"color": PALETTE[k % len(PALETTE)]}))  # fmt: skip
             if state is not None:
                 for j, s in enumerate(sorted(set(state[m]) - {"running"})):
                     ms = m & (state == s)
+                    xt, yv = thin_series(t[ms], v[ms], marks)
                     fig.add_trace(go.Scatter(
-                        x=plot_times(t[ms]), y=v[ms], mode="markers", name=f"{esc(name)}: {esc(s)}",
+                        x=plot_times(xt), y=yv, mode="markers", name=f"{esc(name)}: {esc(s)}",
                         marker={"size": 7, "symbol": "x", "color": PALETTE[(j + 3) % len(PALETTE)]},
                     ))  # fmt: skip
         _shade(fig, storms, "rgba(148,103,189,0.13)")
         _layout(fig, title, unit, TIME)
-        sec.blocks.append(Figure(fig_dict(fig)))
+        note = bucket_caption(folder, "jobs", buckets)
+        if max(marks, default=1) > 1:
+            note += " Markers are thinned by the same rule (lowest and highest of each bucket)."
+        sec.blocks.append(Figure(fig_dict(fig), caption=note.strip()))
     if state is not None:
         steps = {s: int((state == s).sum()) for s in sorted(set(state))}
         sec.blocks.append(Table("Steps by job state", ["state", "steps"],

@@ -19,6 +19,7 @@ relative), far below the 6 significant digits the report shows.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -29,7 +30,184 @@ import pyarrow.compute as pc
 from orbitcloud.report.columns import TimeStats, per_time_stats, to_float, to_ms
 from orbitcloud.results.reader import Results
 
-__all__ = ["ComputeSeries", "compute_series", "concat_stats", "step_blocks", "stream_time_stats"]
+__all__ = [
+    "MAX_POINTS",
+    "ComputeSeries",
+    "Downsampler",
+    "bucket_note",
+    "compute_series",
+    "concat_stats",
+    "downsample",
+    "step_blocks",
+    "stream_time_stats",
+    "stream_time_traces",
+]
+
+# ---- the one downsampling rule for per-step series ------------------------------------------
+
+MAX_POINTS = 1500
+"""Points per plotted per-step trace at most. A report chart is about 1,000-1,500 CSS pixels
+wide, so more points than that cannot be told apart on screen; the min/max rule below keeps
+every peak and trough, so what is lost is only detail narrower than a pixel. 1,500 steps is
+25 h at 60 s: a one-day run at 60 s is plotted exactly, a 5-day run in buckets of 16 steps."""
+
+
+class Downsampler:
+    """Bucketed min/max downsampling of per-step series, fed in time order in any batches.
+
+    The rule (the same for every per-step trace of the report): while a series has at most
+    ``max_points`` steps it is kept exactly. Beyond that, its steps are cut into buckets of
+    ``L`` consecutive steps (step ``k``, counted from the series' first step, is in bucket
+    ``k // L``), ``L`` the smallest power of two that leaves at most ``max_points // 2``
+    buckets, and each bucket keeps the step where the series is lowest and the step where it
+    is highest (the first of equals; NaN steps are kept only when the whole bucket is NaN), in
+    time order. So a single-step spike survives, a monotone series keeps its first and last
+    steps, and a trace has at most ``max_points`` points.
+
+    ``stacked=True``: the series are the layers of one stacked chart and must share their
+    times, so each bucket keeps the steps where their sum is lowest and highest, with every
+    series' value at those steps.
+
+    Memory is bounded by ``max_points``, not by the number of steps: the state is at most
+    ``max_points + 1`` buckets (``L`` doubles, merging bucket pairs, when there are more).
+    Buckets are counted from the first step, and a merge keeps the same lowest and highest
+    steps as one pass over the union, so the result does not depend on how the steps were
+    batched.
+    """
+
+    def __init__(self, names: list[str], max_points: int | None = None, stacked: bool = False):
+        max_points = MAX_POINTS if max_points is None else max_points
+        if int(max_points) < 2:
+            raise ValueError(f"max_points must be at least 2, got {max_points!r}")
+        self.names = list(names)
+        self.max_points = int(max_points)
+        self.stacked = stacked
+        self.bucket_steps = 1
+        self._n = 0  # steps seen
+        self._last = np.iinfo(np.int64).min
+        groups = [self.names] if stacked else [[n] for n in self.names]
+        self._groups = [_Buckets(len(g)) for g in groups]
+        self._members = groups
+
+    def add(self, times_ms: np.ndarray, values: dict[str, np.ndarray]) -> None:
+        """The next steps: ``times_ms`` strictly increasing (and after every step added so
+        far), ``values[name]`` one value per step for each series."""
+        t = np.asarray(times_ms, dtype=np.int64)
+        if len(t) == 0:
+            return
+        if t[0] <= self._last or (len(t) > 1 and np.any(np.diff(t) <= 0)):
+            raise ValueError("Downsampler.add: times must increase strictly across all calls")
+        self._last = int(t[-1])
+        k = self._n + np.arange(len(t), dtype=np.int64)
+        self._n += len(t)
+        for g, members in zip(self._groups, self._members, strict=True):
+            v = np.column_stack([np.asarray(values[m], dtype=np.float64) for m in members])
+            key = np.nansum(v, axis=1) if self.stacked else v[:, 0]
+            if self.stacked:
+                key = np.where(np.isnan(v).all(axis=1), np.nan, key)
+            g.add(k // self.bucket_steps, t, key, v)
+        while any(g.size > self._limit() for g in self._groups):
+            self.bucket_steps *= 2
+            for g in self._groups:
+                g.halve()
+
+    def _limit(self) -> int:
+        return self.max_points if self.bucket_steps == 1 else self.max_points // 2
+
+    def result(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Each series as (times_ms, values), at most ``max_points`` points."""
+        out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for g, members in zip(self._groups, self._members, strict=True):
+            t, v = g.points()
+            for j, m in enumerate(members):
+                out[m] = (t, v[:, j])
+        return out
+
+
+class _Buckets:
+    """The lowest and highest step of each bucket of one series (or of a stack of series)."""
+
+    def __init__(self, width: int) -> None:
+        self.ids = np.zeros(0, np.int64)
+        self.t = np.zeros((0, 2), np.int64)  # time of the lowest, highest step
+        self.key = np.zeros((0, 2))
+        self.v = np.zeros((0, 2, width))
+
+    @property
+    def size(self) -> int:
+        return len(self.ids)
+
+    def add(self, ids: np.ndarray, t: np.ndarray, key: np.ndarray, v: np.ndarray) -> None:
+        self._reduce(
+            np.concatenate([self.ids, ids]),
+            np.concatenate([self.t, np.column_stack([t, t])]),
+            np.concatenate([self.key, np.column_stack([key, key])]),
+            np.concatenate([self.v, np.stack([v, v], axis=1)]),
+        )
+
+    def halve(self) -> None:
+        self._reduce(self.ids // 2, self.t, self.key, self.v)
+
+    def _reduce(self, ids: np.ndarray, t: np.ndarray, key: np.ndarray, v: np.ndarray) -> None:
+        """One entry per bucket id (ids ascending): the lowest of the lows and the highest of
+        the highs, the first (earliest) of equals, a NaN key only when all are NaN."""
+        if len(ids) == 0:
+            return
+        starts = np.concatenate(([0], np.flatnonzero(np.diff(ids)) + 1))
+        lo_key = np.where(np.isnan(key[:, 0]), np.inf, key[:, 0])
+        hi_key = np.where(np.isnan(key[:, 1]), -np.inf, key[:, 1])
+        # stable sorts: among equal keys the earliest entry comes first
+        lo = np.lexsort((lo_key, ids))[starts]
+        hi = np.lexsort((-hi_key, ids))[starts]
+        lo = np.where(np.isnan(key[lo, 0]) & ~np.isnan(key[hi, 1]), hi, lo)
+        hi = np.where(np.isnan(key[hi, 1]) & ~np.isnan(key[lo, 0]), lo, hi)
+        self.ids = ids[starts]
+        self.t = np.column_stack([t[lo, 0], t[hi, 1]])
+        self.key = np.column_stack([key[lo, 0], key[hi, 1]])
+        self.v = np.stack([v[lo, 0], v[hi, 1]], axis=1)
+
+    def points(self) -> tuple[np.ndarray, np.ndarray]:
+        """The kept steps in time order (a bucket's lowest and highest step once if the same)."""
+        first = np.where(self.t[:, 0] <= self.t[:, 1], 0, 1)
+        second = 1 - first
+        rows = np.arange(self.size)
+        t = np.column_stack([self.t[rows, first], self.t[rows, second]])
+        v = np.stack([self.v[rows, first], self.v[rows, second]], axis=1)
+        keep = np.ones((self.size, 2), bool)
+        keep[:, 1] = t[:, 0] != t[:, 1]
+        return t[keep], v[keep]
+
+
+def downsample(
+    times_ms: np.ndarray, values: np.ndarray, max_points: int | None = None
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """One per-step series (strictly increasing times) by the :class:`Downsampler` rule:
+    (times_ms, values, bucket length in steps; 1 = exact)."""
+    d = Downsampler(["y"], max_points)
+    d.add(times_ms, {"y": values})
+    t, v = d.result()["y"]
+    return t, v, d.bucket_steps
+
+
+def bucket_note(bucket_steps: int, step_s: float | None, max_points: int | None = None) -> str:
+    """The caption sentence of a per-step chart whose lines were downsampled ("" if not)."""
+    if bucket_steps <= 1:
+        return ""
+    max_points = MAX_POINTS if max_points is None else max_points
+    span = f" ({_span(bucket_steps * step_s)})" if step_s else ""
+    return (
+        f"Per-step lines are drawn in buckets of {bucket_steps:,} steps{span}: each bucket "
+        f"shows its lowest and its highest step, so peaks are kept (at most {max_points:,} "
+        "points per line; the tables hold every step)."
+    )
+
+
+def _span(seconds: float) -> str:
+    if seconds >= 3600:
+        return f"{seconds / 3600:.3g} h"
+    if seconds >= 60:
+        return f"{seconds / 60:.3g} min"
+    return f"{seconds:.3g} s"
 
 
 def step_blocks(
@@ -112,8 +290,66 @@ def stream_time_stats(
     """:func:`~orbitcloud.report.columns.per_time_stats` of each of ``columns`` of ``table``
     over its rows at each time, in one streamed pass; values <= 0 of the columns in
     ``positive_only`` are left out (a log axis), and so are the rows of satellites where
-    ``include`` (a boolean per satellite index, the table's ``sat`` column) is False."""
+    ``include`` (a boolean per satellite index, the table's ``sat`` column) is False.
+    Every step is kept: :func:`stream_time_traces` gives the same, downsampled for a chart."""
     parts: dict[str, list[TimeStats]] = {c: [] for c in columns}
+    for stats in _block_stats(folder, table, columns, qs, positive_only, batch_rows, include):
+        for c, st in stats.items():
+            parts[c].append(st)
+    return {c: concat_stats(p, qs) for c, p in parts.items()}
+
+
+STAT_TRACES = ("mean", "minimum", "maximum")
+"""The per-step statistics :func:`stream_time_traces` keeps (with the quantiles)."""
+
+
+@dataclass
+class StatTraces:
+    """Per-step statistics of one column as chart traces: ``series[name] = (times_ms, values)``
+    for ``mean``, ``minimum``, ``maximum`` and each quantile ``q`` (key ``q``, a float), each
+    downsampled by the :class:`Downsampler` rule; ``bucket_steps`` 1 when exact."""
+
+    series: dict[str | float, tuple[np.ndarray, np.ndarray]]
+    bucket_steps: int
+
+
+def stream_time_traces(
+    folder: Results,
+    table: str,
+    columns: list[str],
+    qs: tuple[float, ...] = (0.05, 0.5, 0.95),
+    positive_only: tuple[str, ...] = (),
+    batch_rows: int | None = None,
+    include: np.ndarray | None = None,
+    max_points: int | None = None,
+) -> dict[str, StatTraces]:
+    """:func:`stream_time_stats` as chart traces of at most ``max_points`` points each, the
+    steps downsampled while streaming (memory bounded by ``max_points``, not by the run's
+    length); a series of at most ``max_points`` steps is exactly the per-step statistic."""
+    keys: list[str | float] = [*STAT_TRACES, *qs]
+    names = [str(k) for k in keys]
+    acc = {c: Downsampler(names, max_points) for c in columns}
+    for stats in _block_stats(folder, table, columns, qs, positive_only, batch_rows, include):
+        for c, st in stats.items():
+            vals = [st.mean, st.minimum, st.maximum, *(st.quantiles[q] for q in qs)]
+            acc[c].add(st.times_ms, dict(zip(names, vals, strict=True)))
+    out = {}
+    for c, d in acc.items():
+        res = d.result()
+        out[c] = StatTraces({k: res[str(k)] for k in keys}, d.bucket_steps)
+    return out
+
+
+def _block_stats(
+    folder: Results,
+    table: str,
+    columns: list[str],
+    qs: tuple[float, ...],
+    positive_only: tuple[str, ...],
+    batch_rows: int | None,
+    include: np.ndarray | None,
+) -> Iterator[dict[str, TimeStats]]:
+    """The per-step statistics of each column over one block of whole steps after another."""
     read = ["time", *columns] + (["sat"] if include is not None else [])
     for block in step_blocks(folder, table, read, batch_rows):
         t = to_ms(block["time"])
@@ -123,14 +359,15 @@ def stream_time_stats(
             keep = np.zeros(len(sat), bool)
             ok = (sat >= 0) & (sat < len(include))
             keep[ok] = include[sat[ok]]
+        out = {}
         for c in columns:
             v = to_float(block[c])
             if c in positive_only:
                 v = np.where(v > 0, v, np.nan)
             if keep is not None:
                 v = np.where(keep, v, np.nan)
-            parts[c].append(per_time_stats(t, v, qs))
-    return {c: concat_stats(p, qs) for c, p in parts.items()}
+            out[c] = per_time_stats(t, v, qs)
+        yield out
 
 
 # ---- compute delivered and lost ------------------------------------------------------------
@@ -160,6 +397,9 @@ class ComputeSeries:
     delivered_total: float = 0.0
     lost_totals: dict[str, float] = field(default_factory=dict)
     n_with_accelerators: int = 0
+    bucket_steps: int = 1
+    """The series are downsampled (:class:`Downsampler`, stacked: delivered and lost share
+    their steps) in buckets of this many steps; 1 = every step. The totals are exact."""
 
 
 def _flag(tab: pa.Table, col: str) -> np.ndarray:
@@ -272,10 +512,13 @@ def _causes(block: pa.Table, dark: np.ndarray, gap: np.ndarray) -> dict[str, np.
     return out
 
 
-def compute_series(folder: Results, batch_rows: int | None = None) -> ComputeSeries | None:
+def compute_series(
+    folder: Results, batch_rows: int | None = None, max_points: int | None = None
+) -> ComputeSeries | None:
     """The compute section's data from ``sat_state`` (and ``positions.sunlit`` when sat_state
     has neither ``eclipse`` nor ``sunlit``), in at most two streamed passes; None when there
-    is nothing to show (no satellite draws compute power, or none carries accelerators)."""
+    is nothing to show (no satellite draws compute power, or none carries accelerators).
+    The per-step series have at most ``max_points`` points (:class:`Downsampler`)."""
     have = folder.columns("sat_state")
     explicit = sorted(c for c in have if _lost_cause(c))
     mode = "explicit" if explicit else ("peak" if "capacity" not in have else "capacity")
@@ -299,12 +542,10 @@ def compute_series(folder: Results, batch_rows: int | None = None) -> ComputeSer
     flag_cols = [c for c in ("thermal_throttled", "power_throttled", "throttled", "failed")
                  if c in cols]  # fmt: skip
     names = [_lost_cause(c) for c in explicit] if explicit else list(CAUSES)
-    times: list[np.ndarray] = []
-    delivered: list[np.ndarray] = []
-    flags: dict[str, tuple[list[np.ndarray], list[np.ndarray]]] = {c: ([], []) for c in flag_cols}
-    lost: dict[str, list[np.ndarray]] = {n: [] for n in names}
+    stack = Downsampler(["delivered", *names], max_points, stacked=True)
+    flags = {c: Downsampler([c], max_points) for c in flag_cols}
+    sums: dict[str, list[float]] = {n: [] for n in ["delivered", *names]}  # exact partials
     nonzero = dict.fromkeys(names, False)
-    d_total: list[np.ndarray] = []
     for block in step_blocks(folder, "sat_state", cols, batch_rows):
         if mode == "capacity":
             s = block["sat"].to_numpy().astype(np.int64)
@@ -322,35 +563,54 @@ def compute_series(folder: Results, batch_rows: int | None = None) -> ComputeSer
                 s = block["sat"].to_numpy().astype(np.int64)
                 gap = np.maximum(np.nan_to_num(per_sat[s] - dv, nan=0.0), 0.0)
         st = per_time_stats(t, dv, qs=())
-        times.append(st.times_ms)
-        delivered.append(st.total)
-        d_total.append(st.total)
+        step = {"delivered": st.total}
         if mode == "explicit":
             parts = {_lost_cause(c): np.nan_to_num(to_float(block[c]), nan=0.0) for c in explicit}
         else:
             parts = _causes(block, _dark(folder, block, pos), gap)
         for n, v in parts.items():
             nonzero[n] = nonzero[n] or bool(v.any())
-            lost[n].append(per_time_stats(t, v, qs=()).total)
+            step[n] = per_time_stats(t, v, qs=()).total
+        for n in names:  # a cause this folder cannot have (throttling: one of two names)
+            step.setdefault(n, np.zeros(len(st.times_ms)))
+        stack.add(st.times_ms, step)
+        for n, v in step.items():
+            _exact_add(sums[n], v)
         for c in flag_cols:
             fs = per_time_stats(t, _flag(block, c).astype(float), qs=())
-            flags[c][0].append(fs.times_ms)
-            flags[c][1].append(fs.mean)
+            flags[c].add(fs.times_ms, {c: fs.mean})
 
-    def cat(xs: list[np.ndarray]) -> np.ndarray:
-        return np.concatenate(xs) if xs else np.zeros(0)
-
-    lost_series = {n: cat(lost[n]) for n in names if nonzero[n]}
+    series = stack.result()
+    times = series["delivered"][0]
     return ComputeSeries(
         mode=mode,
-        times_ms=cat(times).astype(np.int64),
-        delivered=cat(delivered),
-        lost=lost_series,
-        flag_share={c: (cat(a).astype(np.int64), cat(b)) for c, (a, b) in flags.items()},
-        delivered_total=float(cat(d_total).sum()),
-        lost_totals={n: float(v.sum()) for n, v in lost_series.items()},
+        times_ms=times.astype(np.int64),
+        delivered=series["delivered"][1],
+        lost={n: series[n][1] for n in names if nonzero[n]},
+        flag_share={c: f.result()[c] for c, f in flags.items()},
+        delivered_total=math.fsum(sums["delivered"]),
+        lost_totals={n: math.fsum(sums[n]) for n in names if nonzero[n]},
         n_with_accelerators=int((per_sat > 0).sum()) if mode == "capacity" else 0,
+        bucket_steps=stack.bucket_steps,
     )
+
+
+def _exact_add(partials: list[float], values: np.ndarray) -> None:
+    """Add ``values`` to a sum kept exactly as non-overlapping partials (Shewchuk 1997, the
+    algorithm of :func:`math.fsum`), so ``math.fsum(partials)`` is the correctly rounded sum
+    of every value added, in whatever batches they came."""
+    for x in values.tolist():
+        i = 0
+        for y in partials:
+            if abs(x) < abs(y):
+                x, y = y, x
+            hi = x + y
+            lo = y - (hi - x)
+            if lo:
+                partials[i] = lo
+                i += 1
+            x = hi
+        partials[i:] = [x]
 
 
 def _lost_cause(col: str) -> str:
@@ -379,11 +639,16 @@ class LinkSeries:
     kinds: list[str]
     up: dict[str, tuple[np.ndarray, np.ndarray]]
     hist: dict[str, tuple[np.ndarray, dict[str, np.ndarray]]]
+    bucket_steps: int = 1
+    """The longest bucket (in steps) of the ``up`` series (:class:`Downsampler`); 1 = exact."""
 
 
-def link_series(folder: Results, batch_rows: int | None = None) -> LinkSeries:
+def link_series(
+    folder: Results, batch_rows: int | None = None, max_points: int | None = None
+) -> LinkSeries:
     """:class:`LinkSeries` of the ``links`` table in two streamed passes (the second only for
-    the histograms: their bins span the whole table)."""
+    the histograms: their bins span the whole table); each kind's links-up series has at most
+    ``max_points`` points (:class:`Downsampler`)."""
     from orbitcloud.report.columns import codes
     from orbitcloud.report.sections import common_bins
 
@@ -391,7 +656,7 @@ def link_series(folder: Results, batch_rows: int | None = None) -> LinkSeries:
     hcols = [(c, k) for c, k in LINK_HISTOGRAMS if c in have]
     cols = ["time", *(["kind"] if "kind" in have else []), *(c for c, _ in hcols)]
     kinds: list[str] = []
-    up: dict[str, tuple[list[np.ndarray], list[np.ndarray]]] = {}
+    up: dict[str, Downsampler] = {}
     lo = dict.fromkeys((c for c, _ in hcols), np.inf)
     hi = dict.fromkeys((c for c, _ in hcols), -np.inf)
 
@@ -411,9 +676,9 @@ def link_series(folder: Results, batch_rows: int | None = None) -> LinkSeries:
             m = kc == k
             if m.any():
                 st = per_time_stats(t[m], np.ones(int(m.sum())), qs=())
-                a, b = up.setdefault(label, ([], []))
-                a.append(st.times_ms)
-                b.append(st.count)
+                up.setdefault(label, Downsampler(["up"], max_points)).add(
+                    st.times_ms, {"up": st.count.astype(np.float64)}
+                )
         for c, scale in hcols:
             v = to_float(block[c]) * scale
             fin = v[np.isfinite(v)]
@@ -441,12 +706,14 @@ def link_series(folder: Results, batch_rows: int | None = None) -> LinkSeries:
                         n, _ = np.histogram(v[m], bins=edges[c])
                         acc = hist[c][1]
                         acc[label] = acc[label] + n if label in acc else n
-    up_out = {k: (np.concatenate(a), np.concatenate(b)) for k, (a, b) in up.items()}
+    up_out = {k: (t, n.astype(np.int64)) for k, (t, n) in ((k, d.result()["up"])
+                                                            for k, d in up.items())}  # fmt: skip
     order = {k: i for i, k in enumerate(kinds)}
     hist = {
         c: (e, dict(sorted(h.items(), key=lambda kv: order[kv[0]]))) for c, (e, h) in hist.items()
     }
-    return LinkSeries(kinds, up_out, hist)
+    steps = max((d.bucket_steps for d in up.values()), default=1)
+    return LinkSeries(kinds, up_out, hist, steps)
 
 
 def _index(labels: list[str], label: str) -> int:
