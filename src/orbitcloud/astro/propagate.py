@@ -62,17 +62,26 @@ def radius_ceiling_m(satrecs: Sequence[Satrec]) -> np.ndarray:
 def _to_time_major_m(a_km: np.ndarray) -> np.ndarray:
     """sgp4's (n_sat, n_time, 3) [km] as (n_time, n_sat, 3) [m], C-contiguous.
 
-    The transpose moves whole 24-byte vectors (a void view), then scales in place: 1.6x faster
-    than one strided multiply-and-transpose, the same bits (x 1000 is one rounding either way).
+    The transpose moves whole 24-byte vectors (a void view) in slabs of
+    :data:`TRANSPOSE_SATS` satellites (each slab's rows are read and written while in the
+    cache), then scales in place: the same bits as one strided multiply-and-transpose (x 1000 is
+    one rounding either way), about 3x faster than it and 2x faster than one unblocked void
+    transpose on a catalogue chunk (docs/scale.md "Hot paths").
     """
     n_sat, n_time, _ = a_km.shape
     vec = np.dtype((np.void, 24))
     src = np.ascontiguousarray(a_km, dtype=np.float64).view(vec).reshape(n_sat, n_time)
     out = np.empty((n_time, n_sat), dtype=vec)
-    out[...] = src.T
+    for s0 in range(0, n_sat, TRANSPOSE_SATS):
+        out[:, s0 : s0 + TRANSPOSE_SATS] = src[s0 : s0 + TRANSPOSE_SATS].T
     out_m = out.view(np.float64).reshape(n_time, n_sat, 3)
     out_m *= 1000.0
     return out_m
+
+
+TRANSPOSE_SATS = 16
+"""Satellites per slab in :func:`_to_time_major_m` (16 x 24 bytes = 384 contiguous bytes per
+output row; 8 and 32 were slower on the catalogue)."""
 
 
 def propagate_teme(
