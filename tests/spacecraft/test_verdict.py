@@ -153,6 +153,15 @@ def test_the_battery_flips_are_the_sizing_closed_form():
     assert arr["flip_at"] == pytest.approx(10.0 * 1300.0 / 2000.0)
 
 
+def test_a_run_shorter_than_an_orbit_says_so_and_gives_no_array_flip():
+    g = DesignGroup(("shell",), None, _design(), 550e3, _measured())
+    v = design_verdict([g], COLD, "off", 0.5, "q")  # 30 min; the orbit at 550 km is 95.6 min
+    _well_formed(v)
+    assert " holds over the 30 min run: " in v["text"]
+    assert "shorter than one orbit (95.6 min)" in v["text"]
+    assert not [f for f in v["flips"] if f["assumption"] == "solar_array.area_m2"]
+
+
 def test_brownouts_and_a_battery_below_its_floor_do_not_hold():
     v = _verdict(_design(), _measured(brownout_satellites=3, bus_unserved_wh=12.5, soc_min=0.0))
     assert "does not hold" in v["text"]

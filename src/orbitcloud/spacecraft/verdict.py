@@ -177,6 +177,15 @@ def _g(x: float, digits: int = 4) -> str:
     return f"{x:,.{digits}g}"
 
 
+def _duration(hours: float) -> str:
+    """A run length for a sentence: ``6 h``, ``30 min``, ``20 s``."""
+    if hours >= 1.0:
+        return f"{hours:.3g} h"
+    if hours * 60.0 >= 1.0:
+        return f"{hours * 60.0:.3g} min"
+    return f"{hours * 3600.0:.3g} s"
+
+
 def _years(y: float) -> str:
     return f"{y:,.0f} years" if y >= 10 else f"{y:.1f} years"
 
@@ -230,7 +239,9 @@ def _label(g: DesignGroup) -> str:
     return f"The {g.preset or 'custom'} design of {n} constellations ({sats})"
 
 
-def _group(g: DesignGroup, c: DesignCheck, eclipse_mode: str, prefix: str) -> dict[str, Any]:
+def _group(
+    g: DesignGroup, c: DesignCheck, eclipse_mode: str, prefix: str, orbits: bool
+) -> dict[str, Any]:
     """Verdict sentence, dose sentence, holds flag, numbers, flips and assumptions of one
     design group."""
     d, m = g.design, g.measured
@@ -299,7 +310,8 @@ def _group(g: DesignGroup, c: DesignCheck, eclipse_mode: str, prefix: str) -> di
         num("orbit-average dose", m.dose_orbit_max_rad_per_year, "rad(Si)/yr",
             "most exposed satellite, averaged over its orbit and node longitude")  # fmt: skip
         num("years to the 1 % failure dose", life, "yr",
-            "most exposed satellite, orbit-average dose rate")  # fmt: skip
+            "years until the accelerators reach their 1 % failure dose (most exposed satellite, "
+            "orbit-average dose rate)")  # fmt: skip
     elif m.dose_rad_per_year is not None:
         dose = (f"Its dose is {_g(m.dose_rad_per_year, 3)} rad(Si)/yr; the design declares no "
                 "total-dose tolerance to hold it against.")  # fmt: skip
@@ -321,7 +333,7 @@ def _group(g: DesignGroup, c: DesignCheck, eclipse_mode: str, prefix: str) -> di
         brief = f"{who} browned out nowhere"
     return {"holds": holds, "sentence": sentence, "brief": brief, "dose": dose,
             "numbers": numbers,
-            "flips": _flips(g, c, eclipse_mode, prefix),
+            "flips": _flips(g, c, eclipse_mode, prefix, orbits),
             "assumptions": _assumptions(d, eclipse_mode, prefix)}  # fmt: skip
 
 
@@ -342,7 +354,11 @@ def _join(items: Sequence[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def _flips(g: DesignGroup, c: DesignCheck, eclipse_mode: str, prefix: str) -> list[dict[str, Any]]:
+def _flips(
+    g: DesignGroup, c: DesignCheck, eclipse_mode: str, prefix: str, orbits: bool
+) -> list[dict[str, Any]]:
+    """The closed-form flips of one design; the array flip only from a run of at least one
+    orbit (``orbits``: before that a satellite's mean output is not an orbit average)."""
     d, m = g.design, g.measured
     out: list[dict[str, Any]] = []
     acc = d.compute.accelerator_spec()
@@ -382,7 +398,7 @@ def _flips(g: DesignGroup, c: DesignCheck, eclipse_mode: str, prefix: str) -> li
                         "longest eclipse"})  # fmt: skip
     load = c.bus_power_w + c.compute_power_w
     what = "bus + compute at its utilisation" if c.compute_power_w > 0 else "the bus"
-    if m.generation_min_w and load > 0:
+    if orbits and m.generation_min_w and load > 0:
         area = d.solar_array.area_m2 * load / m.generation_min_w
         out.append({"assumption": prefix + "solar_array.area_m2", "now": d.solar_array.area_m2,
                     "flip_at": round(area, 4), "unit": "m2",
@@ -441,15 +457,17 @@ def design_verdict(
     groups = [g for g in groups if g.measured.satellites > 0]
     if not groups:
         return None
+    period_s = float(circular_period_s(max(g.altitude_m for g in groups)))
+    orbits = duration_h * 3600.0 >= period_s
     for g in groups:
         c = check_design(g.design, g.altitude_m, environment.earth_ir_w_m2, environment.albedo)
         prefix = f"{g.names[0] if len(g.names) == 1 else g.preset or 'custom'}: " if len(
             groups) > 1 else ""  # fmt: skip
-        parts.append(_group(g, c, eclipse_mode, prefix))
-    run = f" over the {duration_h:g} h run"
-    period_s = float(circular_period_s(min(g.altitude_m for g in groups)))
-    short = (f"The run is shorter than one orbit ({period_s / 60:.1f} min), so it may miss the "
-             "longest eclipse: the battery flips give it.") if duration_h * 3600 < period_s else ""  # fmt: skip
+        parts.append(_group(g, c, eclipse_mode, prefix, orbits))
+    run = f" over the {_duration(duration_h)} run"
+    short = "" if orbits else (
+        f"The run is shorter than one orbit ({period_s / 60:.1f} min), so it may miss the longest "
+        "eclipse: the battery flips give it.")  # fmt: skip
     if len(parts) == 1:
         text = [parts[0]["sentence"].replace(_OVER, run), parts[0]["dose"], short]
     else:
