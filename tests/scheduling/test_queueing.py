@@ -7,6 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from orbitcloud.scheduling.queueing import (
+    _largest_fitting,
+    admit_and_wait,
     admit_capacity,
     admit_class,
     class_wait_s,
@@ -95,3 +97,67 @@ def test_admit_class_keeps_every_arriving_class_within_its_limit(seed):
         own_x = admit_capacity(q, a, w, PRIO, own, 60.0)[:, c]
         broke = (others & (more > MAX_WAIT - 1e-9)).any(axis=1)
         assert (broke | (x == own_x) | ~fit0).all()
+
+
+def _guarded_count_by_enumeration(q, a, w, prio, c, own, guard, dt):
+    """Reference for admit_class, written out: per server, try every count from 0 to the
+    class's own room and keep the largest with every other arriving class within its limit."""
+    room = admit_capacity(q, a, w, prio, own, dt)[:, c]
+    want = np.zeros(len(q), dtype=np.int64)
+    for s in range(len(q)):
+        guarded = (a[s] > 0) & (np.arange(len(prio)) != c) & np.isfinite(w[s])
+        best = -1
+        for x in range(room[s] + 1):
+            e = a[s : s + 1].copy()
+            e[0, c] += x
+            wait = class_wait_s(q[s : s + 1], e, w[s : s + 1], prio, dt)[0]
+            if (wait[guarded] > guard[guarded]).any():
+                break
+            best = x
+        want[s] = max(best, 0)
+    return want
+
+
+def test_admit_class_is_the_enumerated_largest_guarded_count():
+    # tiny cases: few servers, rooms of a few hundred at most, so every count is tried
+    rng = np.random.default_rng(18)
+    tried = 0
+    for _ in range(60):
+        n_c = int(rng.integers(2, 4))
+        prio = rng.integers(0, 3, n_c)
+        q = rng.integers(0, 20, (4, n_c))
+        a = rng.integers(0, 40, (4, n_c)) * (rng.random((4, n_c)) < 0.8)
+        w = rng.uniform(0.05, 1.0, (4, n_c))
+        guard = rng.choice([0.5, 5.0, 60.0], n_c)
+        own = np.full(n_c, 120.0)
+        for c in range(n_c):
+            got = admit_class(q, a, w, prio, c, own, guard, 60.0)
+            want = _guarded_count_by_enumeration(q, a, w, prio, c, own, guard, 60.0)
+            np.testing.assert_array_equal(got, want)
+            tried += int(((got > 0) & (got < admit_capacity(q, a, w, prio, own, 60.0)[:, c])).sum())
+    assert tried > 20  # the guard bound below the own room in many cases: the search ran
+
+
+@given(st.integers(0, 2**31))
+@settings(max_examples=25, deadline=None)
+def test_admit_and_wait_is_admit_class_and_class_wait(seed):
+    rng = np.random.default_rng(seed)
+    q = rng.integers(0, 50, (30, 3))
+    a = rng.integers(0, 300, (30, 3)) * (rng.random((30, 3)) < 0.7)
+    w = rng.uniform(0.001, 0.5, (30, 3))
+    w[::4, 1] = np.inf
+    for c in range(3):
+        room, wait = admit_and_wait(q, a, w, PRIO, c, MAX_WAIT / 100, MAX_WAIT, 60.0)
+        np.testing.assert_array_equal(room, admit_class(q, a, w, PRIO, c, MAX_WAIT / 100,
+                                                        MAX_WAIT, 60.0))  # fmt: skip
+        np.testing.assert_array_equal(wait, class_wait_s(q, a, w, PRIO, 60.0))
+
+
+@given(st.lists(st.integers(-1, 5000), min_size=1, max_size=40), st.integers(0, 2**31))
+@settings(max_examples=50, deadline=None)
+def test_largest_fitting_finds_the_switch_point(last_fit, seed):
+    # a predicate true up to last_fit[i] (none when -1) and false after, bounds hi at random
+    last = np.array(last_fit)
+    hi = np.random.default_rng(seed).integers(0, 6000, len(last))
+    got = _largest_fitting(lambda r, x: x <= last[r][:, None], hi)
+    np.testing.assert_array_equal(got, np.clip(np.minimum(last, hi), 0, None))

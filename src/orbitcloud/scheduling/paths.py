@@ -28,6 +28,23 @@ _EPS_M = 1e-3
 """Smallest super-source edge weight [m] (sparse graphs must not rely on explicit zeros)."""
 
 
+def isl_graph(
+    n_sat: int, isl_a: np.ndarray, isl_b: np.ndarray, isl_range_m: np.ndarray
+) -> csr_array:
+    """The undirected ISL graph as a canonical CSR array of n_sat + 1 nodes, the last one (the
+    super-source of :func:`nearest_server_distances`) without edges yet.
+
+    Parameters
+    ----------
+    n_sat : satellites (nodes 0..n_sat-1)
+    isl_a, isl_b, isl_range_m : (m,) ISLs that are up and their ranges [m]
+    """
+    u = np.concatenate([isl_a, isl_b]).astype(np.int64)
+    v = np.concatenate([isl_b, isl_a]).astype(np.int64)
+    w = np.concatenate([isl_range_m, isl_range_m]).astype(float)
+    return csr_array((w, (u, v)), shape=(n_sat + 1, n_sat + 1))
+
+
 def nearest_server_distances(
     n_sat: int,
     isl_a: np.ndarray,
@@ -35,6 +52,7 @@ def nearest_server_distances(
     isl_range_m: np.ndarray,
     server_sat: np.ndarray,
     offset_m: np.ndarray,
+    graph: csr_array | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Distance [m] from every satellite to its best server, and which entry that is.
 
@@ -44,6 +62,8 @@ def nearest_server_distances(
     isl_a, isl_b, isl_range_m : (m,) undirected ISLs that are up and their ranges [m]
     server_sat : (q,) satellite where each server entry attaches (repeats allowed)
     offset_m : (q,) penalty of each entry [m] (>= 0), added to the path length
+    graph : :func:`isl_graph` of the same ISLs, when several searches share them (the same
+        answer, without rebuilding the sparse graph each time)
 
     Returns
     -------
@@ -59,10 +79,15 @@ def nearest_server_distances(
     first = np.r_[True, np.diff(server_sat[order]) != 0]
     keep = order[first]
     s_node = n_sat
-    u = np.concatenate([isl_a, isl_b, np.full(len(keep), s_node)])
-    v = np.concatenate([isl_b, isl_a, server_sat[keep]])
-    w = np.concatenate([isl_range_m, isl_range_m, np.maximum(offset_m[keep], 0.0) + _EPS_M])
-    g = csr_array((w, (u.astype(np.int64), v.astype(np.int64))), shape=(n_sat + 1, n_sat + 1))
+    if graph is None:
+        graph = isl_graph(n_sat, isl_a, isl_b, isl_range_m)
+    # the super-source's row is the last: append it (its columns ascending, as lexsorted)
+    indptr = graph.indptr.copy()
+    indptr[-1] += len(keep)
+    w_src = np.maximum(offset_m[keep], 0.0) + _EPS_M
+    g = csr_array((np.concatenate([graph.data, w_src]),
+                   np.concatenate([graph.indices, server_sat[keep].astype(graph.indices.dtype)]),
+                   indptr), shape=graph.shape)  # fmt: skip
     dist, pred = dijkstra(g, directed=True, indices=s_node, return_predecessors=True)
     dist = dist[:n_sat]
     parent = pred[:n_sat].astype(np.int64)

@@ -31,7 +31,12 @@ from typing import Any, Literal, Protocol, TypeVar
 
 import numpy as np
 
-from orbitcloud.scheduling.paths import C_M_S, best_access, nearest_server_distances
+from orbitcloud.scheduling.paths import (
+    C_M_S,
+    best_access,
+    isl_graph,
+    nearest_server_distances,
+)
 
 
 @dataclass
@@ -94,6 +99,9 @@ class StepView:
     """(m,) capacity per direction of the ISLs up this step [bit/s] (payload flows)"""
     gsl_capacity_bps: np.ndarray | None = None
     """(q,) capacity of the ground links [bit/s] (payload flows)"""
+    _graph: tuple | None = None
+    """the ISL graph of :func:`.paths.isl_graph` and the ISL arrays it was built from (kept
+    when ``_cache`` is reset for new waits: the ISLs do not change within a step)"""
 
     def route_to_satellites(
         self, cells: np.ndarray, server_sat: np.ndarray, offset_m: np.ndarray
@@ -108,8 +116,13 @@ class StepView:
         key = (np.asarray(server_sat).tobytes(), np.asarray(offset_m, dtype=float).tobytes())
         hit = self._cache.get(key)
         if hit is None:  # classes with the same candidates share one search
-            dist_sat, entry = nearest_server_distances(self.n_sat, self.isl_a, self.isl_b,
-                                                       self.isl_range_m, server_sat, offset_m)  # fmt: skip
+            links = (self.isl_a, self.isl_b, self.isl_range_m)
+            if self._graph is None or any(
+                x is not y for x, y in zip(self._graph[1], links, strict=True)
+            ):
+                self._graph = (isl_graph(self.n_sat, *links), links)
+            dist_sat, entry = nearest_server_distances(self.n_sat, *links, server_sat, offset_m,
+                                                       graph=self._graph[0])  # fmt: skip
             dist_g, access = best_access(dist_sat, self.gsl_ground, self.gsl_sat,
                                          self.gsl_range_m, self.n_ground, self.ground_up)  # fmt: skip
             hit = self._cache[key] = (entry, dist_g, access)

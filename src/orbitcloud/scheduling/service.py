@@ -47,8 +47,8 @@ import numpy as np
 from orbitcloud.network import flows as fl
 from orbitcloud.scheduling.policies import Policy, StepView
 from orbitcloud.scheduling.queueing import (
+    admit_and_wait,
     admit_capacity,
-    admit_class,
     class_wait_s,
     serve_step,
     split_admitted,
@@ -407,8 +407,8 @@ def _place(
                 continue
             room = np.zeros(st.queue.shape, dtype=np.int64)
             level = ladder[min(r, p.rounds - 1)]
-            room[:, c] = admit_class(st.queue, arr, work, prio, int(c), level, p.max_wait_s, dt)
-            view.wait_s = class_wait_s(st.queue, arr, work, prio, dt)
+            room[:, c], view.wait_s = admit_and_wait(st.queue, arr, work, prio, int(c), level,
+                                                     p.max_wait_s, dt)  # fmt: skip
             view.full = view.full.copy()
             view.full[:, c] = room[:, c] <= 0
             view._cache = None
