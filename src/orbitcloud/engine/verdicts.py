@@ -39,6 +39,7 @@ def add_run_verdicts(ctx: RunContext, stages: Sequence[Stage]) -> None:
             continue
         if v is not None:
             out.append(v)
+    out.sort(key=lambda v: v.get("topic") != "network")  # a network run is about its network
     if out:
         ctx.summary.setdefault("verdicts", []).extend(out)
 
