@@ -340,3 +340,33 @@ def test_pattern_kpis_in_the_panel_name_their_instance() -> None:
         "data downlinked (raw downlink)",
         "data downlinked (orbital edge)",
     ]
+
+
+def test_outage_lines_are_thinned_to_the_report_limit_with_the_spike_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 100 steps of one class per system, a single-step spike at step 37: with the limit at 16
+    # points per line every outage line is at most 16 points, keeps the spike and says so
+    from orbitcloud.report import stream
+
+    monkeypatch.setattr(stream, "MAX_POINTS", 16)
+    n = 100
+    p50 = [100.0] * n
+    p50[37] = 5_000.0
+    tab = pa.table({
+        "time": pa.array([T0 + k * 60_000 for k in range(n)] * 2, pa.int64()).cast(UTC_MS),
+        "system": ["orbital"] * n + ["terrestrial"] * n, "region": ["Gulf"] * (2 * n),
+        "class": ["interactive"] * (2 * n), "requests": [10] * (2 * n),
+        "admitted": [10] * (2 * n), "latency_p50_ms": p50 + [20.0] * n,
+        "latency_p95_ms": [300.0] * n + [40.0] * n,
+    })  # fmt: skip
+    sc = {"events": [{"kind": "terrestrial_outage", "name": "storm", "region": "Gulf",
+                      "start": "2025-09-10T00:00:00Z", "duration_h": 1}],
+          "workloads": {"inference": {"classes": CLASSES}}}  # fmt: skip
+    sec = outage_section(_folder(tmp_path, sc, {"requests": tab}), sc)
+    assert sec is not None
+    for block in sec.blocks[:2]:
+        assert all(len(t["x"]) <= 16 for t in block.fig["data"])
+        assert "Per-step lines are drawn in buckets of" in block.caption
+    orbital = {t["name"]: values(t["y"]) for t in sec.blocks[1].fig["data"]}["orbital p50"]
+    assert max(orbital) == 5_000.0

@@ -141,6 +141,7 @@ def _outage_latency(folder: Results, scenario: dict[str, Any], region: str) -> F
     cols = set(folder.columns("requests"))
     flt = pc.field("region") == region
     fig = go.Figure()
+    steps: list[int] = []  # bucket lengths of the thinned lines (caption)
     if {"class", "latency_p50_ms", "latency_p95_ms"} <= cols:
         tab = folder.read("requests", ["time", "system", "class", "requests", "latency_p50_ms",
                                        "latency_p95_ms"], filter=flt)  # fmt: skip
@@ -158,9 +159,9 @@ def _outage_latency(folder: Results, scenario: dict[str, Any], region: str) -> F
             o = np.argsort(t[m], kind="stable")
             colour = SYSTEM_COLOURS.get(str(name), PALETTE[(k + 3) % len(PALETTE)])
             for q in ("p50", "p95"):
-                y = to_float(tab[f"latency_{q}_ms"])[m][o]
+                x, y = thin_series(t[m][o], to_float(tab[f"latency_{q}_ms"])[m][o], steps)
                 fig.add_trace(go.Scatter(
-                    x=plot_times(t[m][o]), y=y, name=esc(f"{name} {q}"), legendgroup=esc(name),
+                    x=plot_times(x), y=y, name=esc(f"{name} {q}"), legendgroup=esc(name),
                     line={"color": colour, "dash": PCT_DASH[q]}))  # fmt: skip
         title = f"Time to first token in {esc(region)}, class {esc(cls)}: p50 and p95 per step"
         text = (f"Latency chart: class {cls!r} only ({why}); p50 solid, p95 dashed, from each "
@@ -177,7 +178,8 @@ def _outage_latency(folder: Results, scenario: dict[str, Any], region: str) -> F
             with np.errstate(invalid="ignore", divide="ignore"):
                 mean = np.where(sn.total > 0, sw.total / sn.total, np.nan)
             colour = SYSTEM_COLOURS.get(str(name), PALETTE[(k + 3) % len(PALETTE)])
-            fig.add_trace(go.Scatter(x=plot_times(sw.times_ms), y=mean, name=esc(name),
+            x, y = thin_series(sw.times_ms, mean, steps)
+            fig.add_trace(go.Scatter(x=plot_times(x), y=y, name=esc(name),
                                      line={"color": colour}))  # fmt: skip
         title = f"Latency in {esc(region)} (mean per step)"
         text = ("Latency chart: the mean time to first token of the admitted requests of all "
@@ -188,7 +190,7 @@ def _outage_latency(folder: Results, scenario: dict[str, Any], region: str) -> F
     _shade(fig, _windows(scenario, ("terrestrial_outage",)))
     _layout(fig, title, "time to first token [ms]", TIME)
     fig.update_yaxes(type="log")
-    return Figure(fig_dict(fig), caption=text)
+    return Figure(fig_dict(fig), caption=bucket_caption(folder, "requests", steps, text))
 
 
 def outage_section(folder: Results, scenario: dict[str, Any]) -> Section | None:
@@ -218,6 +220,7 @@ def outage_section(folder: Results, scenario: dict[str, Any]) -> Section | None:
         "'during')."
     )
     f_sf = go.Figure()
+    steps: list[int] = []
     for k, name in enumerate(systems):
         m = g == k
         if not m.any():
@@ -227,12 +230,13 @@ def outage_section(folder: Results, scenario: dict[str, Any]) -> Section | None:
         sa = per_time_stats(t[m], adm[m], qs=())
         with np.errstate(invalid="ignore", divide="ignore"):
             frac = np.where(so.total > 0, sa.total / so.total, np.nan)
-        f_sf.add_trace(go.Scatter(x=plot_times(so.times_ms), y=np.clip(frac, 0.0, 1.0),
-                                  name=esc(name), line={"color": colour}))  # fmt: skip
+        x, y = thin_series(so.times_ms, np.clip(frac, 0.0, 1.0), steps)
+        f_sf.add_trace(go.Scatter(x=plot_times(x), y=y, name=esc(name),
+                                  line={"color": colour}))  # fmt: skip
     _shade(f_sf, windows)
     _layout(f_sf, f"Served fraction in {esc(region)}", "served fraction [1]", TIME)
     f_sf.update_yaxes(range=[0, 1.05])
-    sec.blocks.append(Figure(fig_dict(f_sf)))
+    sec.blocks.append(Figure(fig_dict(f_sf), caption=bucket_caption(folder, "requests", steps)))
     lat = _outage_latency(folder, scenario, region)
     if lat is not None:
         sec.blocks.append(lat)
