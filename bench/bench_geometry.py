@@ -78,7 +78,7 @@ def time_pipeline_cpu(
     check = 0.0
     for chunk in iter_ephemeris(sats, grid, workers=workers):
         ok = chunk.error == 0
-        check += float(np.sum(chunk.alt_m, where=ok)) + float(np.sum(chunk.sunlit, where=ok))
+        check += float(np.sum(chunk.alt_m[ok])) + float(np.sum(chunk.sunlit[ok]))
     return time.perf_counter() - t0, time.process_time() - c0, check
 
 
