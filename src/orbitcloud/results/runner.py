@@ -553,10 +553,12 @@ def run(
         ctx = simulate(sc, sink, progress=cb, chunk_steps=chunk_steps, dask=dask)
         if cb:
             cb("writing tables", 1.0)
+        t1 = time.perf_counter()
         sink.close()
         ctx.summary.setdefault("timings_s", {}).update(
-            parquet_write=round(sink.write_s, 3), parquet_wait=round(sink.wait_s, 3)
-        )
+            parquet_write=round(sink.write_s, 3), parquet_wait=round(sink.wait_s, 3),
+            parquet_close=round(time.perf_counter() - t1, 3),
+        )  # fmt: skip
         (staging / SCENARIO_FILE).write_text(
             f"# The resolved scenario of this run (orbitcloud {__version__}); "
             "rerun it with `orbitcloud run scenario.yaml`.\n" + dump_yaml(resolved_dict(sc)),
@@ -577,9 +579,13 @@ def run(
         }
         summary = _clean_summary(summary)  # before the report: it shows what summary.json holds
         for fin in finalizers:
+            name = getattr(fin, "__name__", "finalizer")
             if cb:
-                cb(f"finishing ({getattr(fin, '__name__', 'finalizer')})", 1.0)
+                cb(f"finishing ({name})", 1.0)
+            t1 = time.perf_counter()
             fin(staging, summary)
+            timings = summary.setdefault("timings_s", {})
+            timings[name] = round(timings.get(name, 0.0) + time.perf_counter() - t1, 3)
         summary["wall_time_s"] = round(time.perf_counter() - t0, 3)
         summary = _clean_summary(summary)  # a finalizer may have added a value
         # summary.json last: its presence marks a complete folder
