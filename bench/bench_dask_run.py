@@ -47,11 +47,7 @@ from bench_scale import scenario_doc  # the same cut of starlink-gen2
 
 
 def run_doc(n_sat: int, hours: float) -> dict:
-    doc = scenario_doc(n_sat, hours)
-    for c in doc["constellations"]:
-        c["isl"] = {"topology": "plus-grid"}
-    doc["ground"] = {"cities": {"top": 100}, "link": {"min_elevation_deg": 25}}
-    doc["network"] = {"routes": "all"}
+    doc = scenario_doc(n_sat, hours, routed=True)  # +Grid, 100 cities, all pairs
     doc["outputs"] = {"positions": True, "report": False}
     return doc
 

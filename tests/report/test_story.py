@@ -180,6 +180,13 @@ CLASSES = [  # the default request classes (scenario.operations), as a resolved 
 ]  # fmt: skip
 
 
+OUTAGE_WITH_CLASSES = {
+    "events": [{"kind": "terrestrial_outage", "name": "storm", "region": "Gulf",
+                "start": "2025-09-10T00:00:00Z", "duration_h": 1}],
+    "workloads": {"inference": {"classes": CLASSES}},
+}  # fmt: skip
+
+
 def test_outage_latency_is_one_class_p50_solid_p95_dashed(tmp_path: Path) -> None:
     # per step and system one row per class; the chart must show the 'interactive' rows as
     # they are (no pooling with batch, whose p95 is minutes), the other region left out
@@ -199,9 +206,7 @@ def test_outage_latency_is_one_class_p50_solid_p95_dashed(tmp_path: Path) -> Non
             ["step", "system", "region", "class", "requests", "admitted", "latency_p50_ms",
              "latency_p95_ms"]) if i > 0},
     })  # fmt: skip
-    sc = {"events": [{"kind": "terrestrial_outage", "name": "storm", "region": "Gulf",
-                      "start": "2025-09-10T00:00:00Z", "duration_h": 1}],
-          "workloads": {"inference": {"classes": CLASSES}}}  # fmt: skip
+    sc = OUTAGE_WITH_CLASSES
     sec = outage_section(_folder(tmp_path, sc, {"requests": tab}), sc)
     assert sec is not None
     lat = sec.blocks[1]
@@ -360,9 +365,7 @@ def test_outage_lines_are_thinned_to_the_report_limit_with_the_spike_kept(
         "admitted": [10] * (2 * n), "latency_p50_ms": p50 + [20.0] * n,
         "latency_p95_ms": [300.0] * n + [40.0] * n,
     })  # fmt: skip
-    sc = {"events": [{"kind": "terrestrial_outage", "name": "storm", "region": "Gulf",
-                      "start": "2025-09-10T00:00:00Z", "duration_h": 1}],
-          "workloads": {"inference": {"classes": CLASSES}}}  # fmt: skip
+    sc = OUTAGE_WITH_CLASSES
     sec = outage_section(_folder(tmp_path, sc, {"requests": tab}), sc)
     assert sec is not None
     for block in sec.blocks[:2]:
