@@ -133,6 +133,16 @@ def test_print_answer_shows_every_verdict_with_its_conditions(
     assert "Answer (latency): Orbit is 20 ms faster." in lines
 
 
+def test_print_answer_shows_as_many_numbers_as_the_report_panel(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # ten numbers: the first six (the report panel's count) and "+4 more" on the line
+    numbers = [{"name": f"n{i}", "value": float(i), "unit": "K"} for i in range(10)]
+    print_answer({"question": "Q?", "verdicts": [{"text": "A.", "numbers": numbers}]})
+    line = capsys.readouterr().out.splitlines()[2]
+    assert line.strip() == "n0 = 0 K; n1 = 1 K; n2 = 2 K; n3 = 3 K; n4 = 4 K; n5 = 5 K; +4 more"
+
+
 @pytest.mark.slow
 def test_disaster_resilience_prints_its_question_and_verdict_first(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch

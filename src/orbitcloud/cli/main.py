@@ -201,7 +201,7 @@ def print_answer(panel: dict[str, Any]) -> None:
     the baseline and what flips it, one per line. The whole text and the assumptions that
     decide it are in the report and in ``--json`` (``answer_panel``). Plain text (a name may
     hold rich markup)."""
-    from orbitcloud.report.answer import format_number, lead_sentences
+    from orbitcloud.report.answer import MAX_NUMBERS, format_number, lead_sentences
 
     if panel.get("question"):
         console.print(Text.assemble(("Question: ", "bold"), str(panel["question"])))
@@ -212,8 +212,9 @@ def print_answer(panel: dict[str, Any]) -> None:
             console.print(Text.assemble((head, "bold"), lead_sentences(str(v["text"]))[0]))
         nums = [f"{n.get('name')} = {format_number(n.get('value'), str(n.get('unit', '')))}"
                 for n in v.get("numbers", [])]  # fmt: skip
-        if nums:
-            console.print(Text("  " + "; ".join(nums)))
+        if nums:  # as many as the report's panel shows; all of them in --json
+            more = f"; +{len(nums) - MAX_NUMBERS} more" if len(nums) > MAX_NUMBERS else ""
+            console.print(Text("  " + "; ".join(nums[:MAX_NUMBERS]) + more))
         if v.get("baseline"):
             console.print(Text.assemble(("  Baseline: ", "dim"), str(v["baseline"])))
         flips = v.get("flips") or []
