@@ -71,7 +71,19 @@ def test_verdict_with_routes_states_reach_rtt_and_the_baseline():
     (f,) = v["flips"]
     assert f["assumption"] == "network.terrestrial.path_stretch"
     assert f["flip_at"] == 1.5
+    assert f["text"].startswith("fibre path stretch 1.50 (now 1;")  # fibre wins until 1.5
     assert any(a == "ISL topology: shell plus-grid" for a in v["assumptions"])
+    # the same pairs against fibre at stretch 2 (fibre RTTs doubled): orbit wins the median;
+    # shorter fibre (below 1.5) takes it back
+    net2 = {**net, "routes": [_pair(30.0, 40.0, 28.0, 33.0), _pair(10.0, 40.0, 9.0, 12.0, 0.5)]}
+    assert network_verdict(kpis, net2, 2.0, 1.47)["flips"][0]["text"].startswith(
+        "fibre path stretch below 1.50 (now 2)")  # fmt: skip
+    # both pairs far faster than fibre: only fibre shorter than the great circle would flip it
+    fast = {**net, "routes": [_pair(10.0, 20.0, 9.0, 12.0), _pair(12.0, 20.0, 11.0, 13.0)]}
+    text = network_verdict(kpis, fast, 1.0, 1.47)["flips"][0]["text"]
+    assert text.startswith(
+        "no fibre path flips it: half of the pairs beat fibre down to a stretch of 0."
+    )
 
 
 def test_verdict_without_routes_says_there_is_no_latency_verdict():

@@ -141,11 +141,19 @@ def network_verdict(
         where = "already at the great circle" if half <= 1.0 else f"from a stretch of {half:.2f}"
         text += (f" Half of the pairs{basis} have a mean RTT below fibre {where} (no pair-step "
                  f"beats fibre below {lo:.2f}, every reachable one does above {hi:.2f}).")  # fmt: skip
+        if half >= path_stretch:  # fibre wins the median now: from `half` on it loses it
+            flip_text = (f"fibre path stretch {half:.2f} (now {path_stretch:g}; measured "
+                         f"Internet paths x 2.1): half of the pairs{basis} then have a mean "
+                         "orbital RTT below fibre")  # fmt: skip
+        elif half >= 1.0:  # orbit wins the median now: shorter fibre would take it back
+            flip_text = (f"fibre path stretch below {half:.2f} (now {path_stretch:g}): fewer "
+                         f"than half of the pairs{basis} then beat fibre")  # fmt: skip
+        else:  # ... but only fibre shorter than the great circle would
+            flip_text = (f"no fibre path flips it: half of the pairs{basis} beat fibre down to "
+                         f"a stretch of {half:.2f}, shorter than the great circle (1; measured "
+                         "Internet paths are x 2.1)")  # fmt: skip
         flips.append({"assumption": "network.terrestrial.path_stretch", "now": path_stretch,
-                      "flip_at": round(half, 4), "unit": "1",
-                      "text": f"fibre path stretch {half:.2f} (now {path_stretch:g}; measured "
-                      f"Internet paths x 2.1): half of the pairs{basis} then have a mean "
-                      "orbital RTT below fibre"})  # fmt: skip
+                      "flip_at": round(half, 4), "unit": "1", "text": flip_text})  # fmt: skip
     num("network_reachable_fraction", "1", "reachable pair-steps / all pair-steps")
     num("network_rtt_mean_ms", "ms", "mean RTT of reachable pair-steps")
     num("network_rtt_min_ms", "ms", "lowest RTT")
