@@ -44,3 +44,18 @@ def test_conservation_of_work():
     produced = st.committed_flop + st.uncommitted_flop + sum(st.lost_flop.values())
     run_s = 60.0 * (avail & ~fault).sum() - st.lost_s["restart"] - st.lost_s["checkpoint"]
     np.testing.assert_allclose(produced, run_s)
+
+
+def test_answer_text_states_goodput_mfu_and_where_the_time_went():
+    from orbitcloud.workloads.training import answer_text
+
+    jobs = {"llm": {"goodput": 0.5671, "committed_eflop": 9217.7, "mfu_running": 0.2867,
+                    "terrestrial_pod": {"name": "DGX H100 SuperPOD", "mfu_running": 0.3531},
+                    "time_not_running_s": {"radiation": 840.0, "restart": 3480.0},
+                    "stops": 13}}  # fmt: skip
+    assert answer_text(jobs) == (
+        "Job 'llm' committed 56.7% of the run's wall time as training work (9,218 EFLOP), at "
+        "28.7% MFU while running (35.3% on a DGX H100 SuperPOD); not running: restart 58 min, "
+        "radiation 14 min (13 stops)."
+    )
+    assert answer_text({}) is None

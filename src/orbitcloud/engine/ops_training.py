@@ -188,6 +188,9 @@ class TrainingOps:
         if knees:
             ctx.kpis["training_link_knee_gbps"] = max(knees)
         summ["training"] = jobs
+        text = tr.answer_text(jobs)
+        if text:  # an inference or EO run's answer, when there is one, keeps the answer KPI
+            ctx.kpis.setdefault("answer", text)
 
 
 def _step_model(job: Any, intra_bps: float) -> tr.StepModel:

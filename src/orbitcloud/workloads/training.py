@@ -629,3 +629,25 @@ def stop_reasons(out: TrainingOutputs, p: ClusterParams) -> list[str]:
         else:
             out_s.append(text.get(r, ""))
     return out_s
+
+
+def answer_text(jobs: dict[str, dict]) -> str | None:
+    """The training story's answer in a sentence per job, from the run's ``summary["training"]``
+    (the engine's training stage): committed work over wall time (goodput), the EFLOP committed,
+    the model FLOP utilisation while running against the same job on the terrestrial pod, and
+    where the time not running went (largest first). None without jobs."""
+    out = []
+    for name, j in jobs.items():
+        text = (f"Job '{name}' committed {j['goodput']:.1%} of the run's wall time as training "
+                f"work ({j['committed_eflop']:,.0f} EFLOP)")  # fmt: skip
+        pod = j.get("terrestrial_pod") or {}
+        if j.get("mfu_running") is not None:
+            text += f", at {j['mfu_running']:.1%} MFU while running"
+            if pod.get("mfu_running") is not None:
+                text += f" ({pod['mfu_running']:.1%} on a {pod.get('name', 'terrestrial pod')})"
+        lost = sorted((j.get("time_not_running_s") or {}).items(), key=lambda kv: -kv[1])
+        if lost:
+            parts = ", ".join(f"{cause} {s / 60:,.0f} min" for cause, s in lost)
+            text += f"; not running: {parts} ({j.get('stops', 0)} stops)"
+        out.append(text + ".")
+    return " ".join(out) or None
