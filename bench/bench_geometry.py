@@ -30,6 +30,7 @@ import threading
 import time
 from datetime import UTC, datetime
 from importlib import resources
+from pathlib import Path
 
 import numpy as np
 import psutil
@@ -38,6 +39,9 @@ from sgp4.api import WGS72, Satrec, SatrecArray
 from orbitcloud.astro.elements import SatelliteSet
 from orbitcloud.astro.ephemeris import chunk_steps_for, iter_ephemeris
 from orbitcloud.astro.timescales import TimeGrid
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_report import tree_rss_mb  # one process-tree memory reading for every bench
 
 START = datetime(2023, 7, 18, tzinfo=UTC)
 STEP_S = 60.0
@@ -108,11 +112,7 @@ def _child(days: float, workers: int) -> None:
 
     def sample() -> None:
         while not done.is_set():
-            total = 0
-            for p in [me, *me.children(recursive=True)]:
-                with contextlib.suppress(psutil.Error):
-                    total += p.memory_info().rss
-            peak_tree[0] = max(peak_tree[0], total / 2**20)
+            peak_tree[0] = max(peak_tree[0], tree_rss_mb(me))
             done.wait(0.02)
 
     sampler = threading.Thread(target=sample, daemon=True)

@@ -89,6 +89,16 @@ GOAL_MEMORY_RATIO = 1.10
 GOAL_BASE_RATIO = 1.2
 
 
+def tree_rss_mb(proc: psutil.Process) -> float:
+    """Resident memory of ``proc`` and all its descendants [MiB] (a process that ends while
+    being read counts 0; shared-memory pages count in every process mapping them)."""
+    total = 0
+    for p in [proc, *proc.children(recursive=True)]:
+        with contextlib.suppress(psutil.Error):
+            total += p.memory_info().rss
+    return total / 2**20
+
+
 def measure(cmd: list[str], src: str | None = None) -> dict:
     """Run ``cmd`` in a fresh process (with ``PYTHONPATH=src`` if given): wall seconds, the
     peak RSS of its process tree (sampled every 50 ms) and its own ``ru_maxrss`` [MiB]."""
@@ -104,11 +114,7 @@ def measure(cmd: list[str], src: str | None = None) -> dict:
         with contextlib.suppress(psutil.Error):
             me = psutil.Process(proc.pid)
             while not done.is_set():
-                total = 0
-                for p in [me, *me.children(recursive=True)]:
-                    with contextlib.suppress(psutil.Error):
-                        total += p.memory_info().rss
-                peak[0] = max(peak[0], total / 2**20)
+                peak[0] = max(peak[0], tree_rss_mb(me))
                 done.wait(0.05)
 
     sampler = threading.Thread(target=sample, daemon=True)
